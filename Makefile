@@ -1,0 +1,83 @@
+# ipuswap top-level build. Everything generated goes under $(O) (build/).
+#
+#   make            kernel (cached), module, scheduler, firmware, selftests
+#   make check      install deps, build, host tests, kselftests in the VM
+#   make demo       install deps, build, boot the VM and show the path working
+#   make fw-arm64   cross-build the firmware for the IPU's ARM cores
+#   make checkpatch run the kernel's checkpatch.pl on kmod/
+
+O ?= $(CURDIR)/build
+override O := $(abspath $(O))
+# Deferred (=): the kernel package may not be installed until deps ran.
+KDIR = $(shell $(CURDIR)/scripts/kernel-build --print-dir)
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+MAKEFLAGS += --no-print-directory
+endif
+
+KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
+
+.PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-host \
+	check-vm demo checkpatch clean help
+
+all: kernel module bpf fw selftests
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# *//'
+
+deps:
+	$(Q)scripts/deps
+
+kernel:
+	$(Q)scripts/kernel-build
+
+# Kbuild of 6.12 puts objects next to the sources of an external module, so
+# build from a mirror of symlinks in $(O)/kbuild to keep the tree clean.
+module: kernel
+	$(Q)mkdir -p $(O)/kbuild/kmod
+	$(Q)ln -sf $(CURDIR)/Kbuild $(O)/kbuild/Kbuild
+	$(Q)for f in $(KMOD_SRCS); do ln -sf $(CURDIR)/$$f $(O)/kbuild/$$f; done
+	$(Q)$(MAKE) -C $(KDIR) M=$(O)/kbuild W=1 modules $(if $(Q),-s)
+	$(Q)ln -sf kbuild/kmod/ipuswap.ko $(O)/ipuswap.ko
+	@echo "  MODULE  $(O)/ipuswap.ko"
+
+bpf: kernel
+	$(Q)$(MAKE) -C bpf KDIR=$(KDIR) O=$(O)/bpf
+
+fw:
+	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw
+
+fw-arm64:
+	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw-arm64 CROSS_COMPILE=aarch64-linux-gnu-
+	@file $(O)/fw-arm64/ipuswap-fw | sed 's/, BuildID.*//'
+
+selftests: kernel
+	$(Q)$(MAKE) -C selftests KDIR=$(KDIR) O=$(O)/selftests
+
+checkpatch: kernel
+	$(Q)$(KDIR)/scripts/checkpatch.pl --no-tree --quiet -f \
+		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG kmod/*.c kmod/*.h && \
+		echo "checkpatch: kmod/ clean"
+
+# make check: the README's test command. Its last line is the summary.
+check:
+	$(Q)scripts/deps
+	$(Q)$(MAKE) all fw-arm64
+	$(Q)scripts/run-tests $(O)
+
+check-host:
+	$(Q)scripts/run-tests --host-only $(O)
+
+check-vm:
+	$(Q)scripts/run-tests --vm-only $(O)
+
+demo:
+	$(Q)scripts/deps
+	$(Q)$(MAKE) all
+	$(Q)scripts/vm-run --timeout 900 -- scripts/demo-guest
+
+clean:
+	rm -rf $(O)

@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scx_ipuswap loader: loads and attaches the scheduler, prints stats, and
+ * reports why the kernel ejected it if it did.
+ *
+ * Exit status: 0 after a signal or --duration, 2 for a bad command line,
+ * 1 when the scheduler could not load or the kernel ejected it.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <scx/common.h>
+#include "scx_ipuswap.h"
+#include "scx_ipuswap.bpf.skel.h"
+
+#define PROG		"scx_ipuswap"
+#define MODULE_BTF	"/sys/kernel/btf/ipuswap"
+#define SCX_SYSFS	"/sys/kernel/sched_ext"
+
+enum {
+	EXIT_USAGE	= 2,
+	SECS_MAX	= 1000000,	/* ~11 days; anything above is a typo */
+	SLICE_US_MAX	= 1000000,
+	POLL_NS		= 100 * 1000 * 1000,	/* how soon an ejection is seen */
+	NSEC_PER_SEC	= 1000 * 1000 * 1000,
+	NSEC_PER_USEC	= 1000,
+};
+
+/* getopt_long() values of the options that have no short form */
+enum {
+	OPT_STATS	= 256,
+	OPT_DURATION,
+	OPT_SLICE_US,
+};
+
+const char help_fmt[] =
+"A sched_ext scheduler whose decisions are made on an IPU (walking skeleton:\n"
+"the policy still runs on the host). Needs ipuswap.ko with a bound window.\n"
+"\n"
+"See the top comment in scx_ipuswap.bpf.c for the design.\n"
+"\n"
+"Usage: %s [--stats SECS] [--duration SECS] [--slice-us US] [-f] [-v]\n"
+"\n"
+"  --stats SECS      Print a stats line every SECS seconds (default 1, 0: none)\n"
+"  --duration SECS   Detach and exit 0 after SECS seconds (default: until\n"
+"                    SIGINT/SIGTERM)\n"
+"  --slice-us US     Time slice in microseconds (default 20000)\n"
+"  -f, --fifo        FIFO order on the shared queue instead of weighted vtime\n"
+"  -v, --verbose     Print libbpf debug messages\n"
+"  -h, --help        Display this help and exit\n"
+"\n"
+"Prints \"" PROG ": attached\" once running and one final stats line at exit.\n";
+
+static const struct option long_opts[] = {
+	{ "stats",	required_argument,	NULL,	OPT_STATS },
+	{ "duration",	required_argument,	NULL,	OPT_DURATION },
+	{ "slice-us",	required_argument,	NULL,	OPT_SLICE_US },
+	{ "fifo",	no_argument,		NULL,	'f' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ NULL,		0,			NULL,	0 },
+};
+
+static bool verbose;
+static volatile sig_atomic_t exit_req;
+static int nr_cpus;
+
+static int libbpf_print_fn(enum libbpf_print_level level, const char *format,
+			   va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, format, args);
+}
+
+static void sigint_handler(int sig)
+{
+	exit_req = 1;
+}
+
+static void __attribute__((noreturn)) usage_error(const char *fmt, ...)
+{
+	va_list args;
+
+	fputs(PROG ": ", stderr);
+	va_start(args, fmt);
+	vfprintf(stderr, fmt, args);
+	va_end(args);
+	fprintf(stderr, "\nTry '" PROG " --help' for more information.\n");
+	exit(EXIT_USAGE);
+}
+
+/* Seconds as a non-negative decimal ("0.5" is fine), in nanoseconds. */
+static u64 parse_secs(const char *opt, const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	/* !(v >= 0) also rejects NaN */
+	if (errno || end == arg || *end || !(v >= 0) || v > SECS_MAX)
+		usage_error("--%s: '%s' is not a number of seconds (0 to %d)",
+			    opt, arg, SECS_MAX);
+	return (u64)(v * NSEC_PER_SEC);
+}
+
+static u64 parse_slice_us(const char *arg)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || !v ||
+	    v > SLICE_US_MAX)
+		usage_error("--slice-us: '%s' is not a slice in microseconds "
+			    "(1 to %d)", arg, SLICE_US_MAX);
+	return (u64)v * NSEC_PER_USEC;
+}
+
+static u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (u64)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Returns early on a signal, which is what lets SIGINT end the wait. */
+static void sleep_until(u64 ns)
+{
+	struct timespec ts = {
+		.tv_sec = ns / NSEC_PER_SEC,
+		.tv_nsec = ns % NSEC_PER_SEC,
+	};
+
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+static void print_stats(struct scx_ipuswap *skel)
+{
+	u64 totals[IPUSWAP_NR_STATS] = {};
+	u64 vals[nr_cpus];
+	u32 idx;
+	int cpu;
+
+	for (idx = 0; idx < IPUSWAP_NR_STATS; idx++) {
+		if (bpf_map__lookup_elem(skel->maps.stats, &idx, sizeof(idx),
+					 vals, sizeof(vals), 0))
+			continue;
+		for (cpu = 0; cpu < nr_cpus; cpu++)
+			totals[idx] += vals[cpu];
+	}
+
+	printf("stats: enqueues=%llu dispatches=%llu local=%llu "
+	       "fw_samples=%llu fw_liveness=%llu fw_alive=%d\n",
+	       (unsigned long long)totals[IPUSWAP_STAT_ENQUEUE],
+	       (unsigned long long)totals[IPUSWAP_STAT_DISPATCH],
+	       (unsigned long long)totals[IPUSWAP_STAT_LOCAL],
+	       (unsigned long long)totals[IPUSWAP_STAT_FW_SAMPLE],
+	       (unsigned long long)skel->bss->fw_liveness,
+	       skel->bss->fw_alive ? 1 : 0);
+}
+
+int main(int argc, char **argv)
+{
+	u64 stats_ns = NSEC_PER_SEC, duration_ns = 0, slice_ns = 0;
+	bool fifo = false, has_deadline = false;
+	struct sigaction sa = { .sa_handler = sigint_handler };
+	struct scx_ipuswap *skel;
+	struct bpf_link *link;
+	u64 start_ns, ecode;
+	bool ejected;
+	int opt, cur;
+
+	/*
+	 * Parse before touching BPF so --help works on any kernel. "+" stops
+	 * at the first non-option, so argv[cur] is the element being parsed.
+	 */
+	opterr = 0;
+	for (cur = optind;
+	     (opt = getopt_long(argc, argv, "+:fvh", long_opts, NULL)) != -1;
+	     cur = optind) {
+		switch (opt) {
+		case OPT_STATS:
+			stats_ns = parse_secs("stats", optarg);
+			break;
+		case OPT_DURATION:
+			duration_ns = parse_secs("duration", optarg);
+			has_deadline = true;
+			break;
+		case OPT_SLICE_US:
+			slice_ns = parse_slice_us(optarg);
+			break;
+		case 'f':
+			fifo = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			printf(help_fmt, basename(argv[0]));
+			return 0;
+		case ':':
+			usage_error("option '%s' requires an argument",
+				    argv[cur]);
+		default:
+			if (!strncmp(argv[cur], "--", 2))
+				usage_error("unrecognized option '%s'",
+					    argv[cur]);
+			usage_error("invalid option '-%c'", optopt);
+		}
+	}
+	if (optind < argc)
+		usage_error("unexpected argument '%s'", argv[optind]);
+
+	/* Tests read stdout through a pipe and wait for single lines. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	libbpf_set_print(libbpf_print_fn);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	/* SCX_OPS_OPEN() would only say "kernel too old?" */
+	if (access(SCX_SYSFS, F_OK)) {
+		fprintf(stderr, PROG ": this kernel has no sched_ext (%s missing)\n",
+			SCX_SYSFS);
+		return EXIT_FAILURE;
+	}
+
+	nr_cpus = libbpf_num_possible_cpus();
+	SCX_BUG_ON(nr_cpus <= 0, "libbpf_num_possible_cpus() failed (%d)",
+		   nr_cpus);
+
+	start_ns = now_ns();
+restart:
+	skel = SCX_OPS_OPEN(ipuswap_ops, scx_ipuswap);
+
+	if (slice_ns)
+		skel->rodata->slice_ns = slice_ns;
+	skel->rodata->fifo_sched = fifo;
+
+	/* libbpf's own error for this case names a kfunc, not the cause. */
+	if (access(MODULE_BTF, F_OK))
+		fprintf(stderr, PROG ": %s missing: is ipuswap.ko loaded?\n",
+			MODULE_BTF);
+
+	SCX_OPS_LOAD(skel, ipuswap_ops, scx_ipuswap, uei);
+	link = SCX_OPS_ATTACH(skel, ipuswap_ops, scx_ipuswap);
+
+	/*
+	 * A failed ops.init() (no IPU window) still attaches the link; the
+	 * kernel has already ejected the scheduler by the time we get here.
+	 */
+	if (!UEI_EXITED(skel, uei)) {
+		u64 next_ns = now_ns() + stats_ns;
+
+		printf(PROG ": attached\n");
+
+		while (!exit_req && !UEI_EXITED(skel, uei)) {
+			u64 now = now_ns(), wake;
+
+			if (has_deadline && now >= start_ns + duration_ns)
+				break;
+			if (stats_ns && now >= next_ns) {
+				print_stats(skel);
+				/* after a stall, resume the cadence from now */
+				next_ns += stats_ns;
+				if (next_ns <= now)
+					next_ns = now + stats_ns;
+			}
+
+			wake = now + POLL_NS;
+			if (stats_ns && next_ns < wake)
+				wake = next_ns;
+			if (has_deadline && start_ns + duration_ns < wake)
+				wake = start_ns + duration_ns;
+			sleep_until(wake);
+		}
+	}
+
+	/* Decide before detaching: detaching records an exit of its own. */
+	ejected = UEI_EXITED(skel, uei);
+
+	bpf_link__destroy(link);
+	print_stats(skel);
+	ecode = UEI_REPORT(skel, uei);
+	scx_ipuswap__destroy(skel);
+
+	if (ejected && UEI_ECODE_RESTART(ecode) && !exit_req)
+		goto restart;
+	return ejected ? EXIT_FAILURE : 0;
+}

@@ -1,0 +1,527 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * ipuswap-fw core: the firmware side of the window header.
+ *
+ * Everything blocks in one epoll: the liveness timerfd, the fault timerfd,
+ * the signalfd and the transport's pollfd. The firmware never spins, since
+ * in the emulator it shares two cores with QEMU's vCPU threads.
+ *
+ * Every header word has one writer (ipuswap_wire.h). The firmware publishes
+ * its words with release stores and reads the host's with acquire loads;
+ * the words are plain __u64/__u32 in the shared struct, accessed through
+ * casts to _Atomic types (same size and alignment on every ABI we build
+ * for, and lock-free, so a cross-process atomic is a real one).
+ */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipuswap_wire.h"
+#include "fw_core.h"
+#include "log.h"
+
+_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
+
+enum fw_tag { TAG_SIGNAL, TAG_TICK, TAG_FAULT, TAG_TRANSPORT };
+
+struct fw_core {
+	struct transport *t;
+	const struct fw_config *cfg;
+	struct ipuswap_window_hdr *hdr;
+	int epfd;
+	int tickfd;
+	int faultfd;
+	int sigfd;
+	uint32_t host_state;		/* last host_state we saw */
+	bool clock_started;		/* the fault clock */
+	struct timespec t0;
+	unsigned int next_fault;
+	struct fw_fault faults[FW_MAX_FAULTS];	/* sorted by at_s */
+	bool hung;
+	int exit_sig;
+};
+
+/* ---- window word access ---------------------------------------------- */
+
+static uint64_t ld_acq64(const __u64 *p)
+{
+	return atomic_load_explicit((const _Atomic uint64_t *)p,
+				    memory_order_acquire);
+}
+
+static uint64_t ld_rlx64(const __u64 *p)
+{
+	return atomic_load_explicit((const _Atomic uint64_t *)p,
+				    memory_order_relaxed);
+}
+
+static uint32_t ld_acq32(const __u32 *p)
+{
+	return atomic_load_explicit((const _Atomic uint32_t *)p,
+				    memory_order_acquire);
+}
+
+static void st_rel64(__u64 *p, uint64_t v)
+{
+	atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_release);
+}
+
+static void st_rlx64(__u64 *p, uint64_t v)
+{
+	atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
+}
+
+static void st_rel32(__u32 *p, uint32_t v)
+{
+	atomic_store_explicit((_Atomic uint32_t *)p, v, memory_order_release);
+}
+
+static void st_rlx32(__u32 *p, uint32_t v)
+{
+	atomic_store_explicit((_Atomic uint32_t *)p, v, memory_order_relaxed);
+}
+
+/* ---- fault table --------------------------------------------------------- */
+
+static void fault_kill(struct fw_core *c);
+static void fault_hang(struct fw_core *c);
+
+/* To add a fault: a name and what it does when its time comes. */
+static const struct fw_fault_kind {
+	const char *name;
+	void (*fire)(struct fw_core *c);
+} fault_kinds[] = {
+	{ "kill", fault_kill },
+	{ "hang", fault_hang },
+};
+
+#define NR_FAULT_KINDS (sizeof(fault_kinds) / sizeof(fault_kinds[0]))
+
+const char *fw_fault_name(unsigned int kind)
+{
+	return kind < NR_FAULT_KINDS ? fault_kinds[kind].name : "?";
+}
+
+const char *fw_fault_parse(const char *spec, struct fw_fault *out)
+{
+	static char why[160];
+	const char *at = strchr(spec, '@');
+	size_t len, i, n;
+	char *end;
+	double s;
+
+	if (!at)
+		return "expected KIND@SECONDS";
+	len = at - spec;
+	for (i = 0; i < NR_FAULT_KINDS; i++)
+		if (strlen(fault_kinds[i].name) == len &&
+		    !strncmp(fault_kinds[i].name, spec, len))
+			break;
+	if (i == NR_FAULT_KINDS) {
+		n = snprintf(why, sizeof(why), "unknown fault kind '%.*s' (known:",
+			     (int)len, spec);
+		for (i = 0; i < NR_FAULT_KINDS && n < sizeof(why); i++)
+			n += snprintf(why + n, sizeof(why) - n, " %s",
+				      fault_kinds[i].name);
+		if (n < sizeof(why))
+			snprintf(why + n, sizeof(why) - n, ")");
+		return why;
+	}
+	errno = 0;
+	s = strtod(at + 1, &end);
+	if (at[1] == '\0' || *end || errno || !isfinite(s) || s < 0 ||
+	    s > FW_FAULT_MAX_S)
+		return "SECONDS must be a number from 0 to 1000000";
+	out->kind = i;
+	out->at_s = s;
+	return NULL;
+}
+
+const char *fw_corrupt_parse(const char *s, enum fw_corrupt *out)
+{
+	if (!strcmp(s, "magic"))
+		*out = FW_CORRUPT_MAGIC;
+	else if (!strcmp(s, "version"))
+		*out = FW_CORRUPT_VERSION;
+	else if (!strcmp(s, "size"))
+		*out = FW_CORRUPT_SIZE;
+	else
+		return "expected magic, version or size";
+	return NULL;
+}
+
+/* ---- the window header --------------------------------------------------- */
+
+/*
+ * (Re)initialise the header. The host trusts nothing until it sees magic
+ * (acquire), so magic is cleared first and stored last (release): a host
+ * never sees a valid magic next to half-written identity fields.
+ */
+static void window_init(struct fw_core *c)
+{
+	struct ipuswap_window_hdr *h = c->hdr;
+	uint64_t size = c->t->size;
+	uint32_t magic = IPUSWAP_MAGIC, version = IPUSWAP_WIRE_VERSION;
+	uint64_t gen;
+
+	st_rlx32(&h->magic, 0);
+	/* Make the cleared magic visible before any identity word changes. */
+	atomic_thread_fence(memory_order_seq_cst);
+
+	switch (c->cfg->corrupt) {
+	case FW_CORRUPT_MAGIC:
+		magic ^= 1;
+		break;
+	case FW_CORRUPT_VERSION:
+		version += 99;
+		break;
+	case FW_CORRUPT_SIZE:
+		size *= 2;
+		break;
+	case FW_CORRUPT_NONE:
+		break;
+	}
+	h->version = version;
+	h->size = size;
+	h->hdr_size = IPUSWAP_HDR_SIZE;
+	h->nr_vectors = c->t->nr_vectors;
+	h->fw_peer_id = c->t->fw_peer_id;
+	/* No swap region contents yet: it is all free space. */
+	h->region_offset = IPUSWAP_HDR_SIZE;
+	h->region_size = c->t->size - IPUSWAP_HDR_SIZE;
+
+	st_rlx64(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
+	gen = ld_rlx64(&h->fw_generation) + 1;
+	st_rlx64(&h->fw_generation, gen);
+
+	st_rel32(&h->magic, magic);
+	fw_dbg(1, "window header ready (generation %llu%s)",
+	       (unsigned long long)gen,
+	       c->cfg->corrupt != FW_CORRUPT_NONE ? ", corrupted on purpose" : "");
+}
+
+/*
+ * The guest (the host side of the window) is gone: whatever it left in its
+ * words describes nobody. Nobody else writes them until the next guest
+ * connects, and that cannot happen before we return to epoll.
+ */
+static void window_forget_host(struct fw_core *c)
+{
+	struct ipuswap_window_hdr *h = c->hdr;
+
+	st_rlx32(&h->host_state, IPUSWAP_HOST_ABSENT);
+	st_rlx32(&h->host_nr_cpus, 0);
+	st_rlx64(&h->host_ping_seq, 0);
+	st_rel64(&h->fw_ping_ack, 0);
+}
+
+static const char *host_state_name(uint32_t s)
+{
+	switch (s) {
+	case IPUSWAP_HOST_ABSENT:
+		return "absent";
+	case IPUSWAP_HOST_BOUND:
+		return "bound";
+	case IPUSWAP_HOST_SCHED:
+		return "sched";
+	}
+	return "invalid";
+}
+
+/* ---- faults ------------------------------------------------------------- */
+
+static struct timespec ts_add(struct timespec t, double s)
+{
+	double whole = floor(s);
+
+	t.tv_sec += (time_t)whole;
+	t.tv_nsec += (long)((s - whole) * 1e9);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static double ts_diff(struct timespec a, struct timespec b)
+{
+	return (double)(a.tv_sec - b.tv_sec) + (a.tv_nsec - b.tv_nsec) / 1e9;
+}
+
+static void arm_fault_timer(struct fw_core *c)
+{
+	struct itimerspec its = { 0 };
+
+	if (!c->clock_started || c->next_fault >= c->cfg->nr_faults)
+		return;
+	its.it_value = ts_add(c->t0, c->faults[c->next_fault].at_s);
+	timerfd_settime(c->faultfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Faults count from the first moment a host driver is seen. */
+static void start_fault_clock(struct fw_core *c)
+{
+	if (c->clock_started)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->clock_started = true;
+	if (c->cfg->nr_faults)
+		fw_dbg(1, "fault clock started");
+	arm_fault_timer(c);
+}
+
+/* A crash: no cleanup, the socket file stays behind, as it would. */
+static void fault_kill(struct fw_core *c)
+{
+	(void)c;
+	kill(getpid(), SIGKILL);
+	for (;;)
+		pause();
+}
+
+/*
+ * A firmware that is alive but stuck: liveness stops, doorbells go
+ * unanswered, the process and the guest's connection stay. Only the
+ * signalfd (and later faults) still wake us.
+ */
+static void fault_hang(struct fw_core *c)
+{
+	struct itimerspec off = { 0 };
+
+	c->hung = true;
+	timerfd_settime(c->tickfd, 0, &off, NULL);
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->tickfd, NULL);
+	epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->t->pollfd, NULL);
+}
+
+static void on_fault_timer(struct fw_core *c)
+{
+	struct timespec now;
+	uint64_t exp;
+	struct fw_fault *f;
+
+	if (read(c->faultfd, &exp, sizeof(exp)) < 0 && errno == EAGAIN)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	while (c->next_fault < c->cfg->nr_faults) {
+		f = &c->faults[c->next_fault];
+		if (ts_diff(now, c->t0) < f->at_s)
+			break;
+		c->next_fault++;
+		fw_dbg(1, "fault %s due at %gs fired at %.6fs",
+		       fw_fault_name(f->kind), f->at_s, ts_diff(now, c->t0));
+		fw_log("fault %s at %gs", fw_fault_name(f->kind), f->at_s);
+		fault_kinds[f->kind].fire(c);
+	}
+	arm_fault_timer(c);
+}
+
+/* ---- host words ----------------------------------------------------------- */
+
+static void check_host_state(struct fw_core *c)
+{
+	uint32_t s = ld_acq32(&c->hdr->host_state);
+
+	if (s == c->host_state)
+		return;
+	fw_log("host state %s -> %s", host_state_name(c->host_state),
+	       host_state_name(s));
+	c->host_state = s;
+	if (s != IPUSWAP_HOST_ABSENT)
+		start_fault_clock(c);
+}
+
+/* Answer a ping once: whoever (doorbell or tick) sees it first. */
+static void answer_ping(struct fw_core *c)
+{
+	struct ipuswap_window_hdr *h = c->hdr;
+	uint64_t seq = ld_acq64(&h->host_ping_seq);
+
+	if (seq == ld_rlx64(&h->fw_ping_ack))
+		return;
+	st_rel64(&h->fw_ping_ack, seq);
+	c->t->ops->notify_host(c->t, IPUSWAP_VEC_CTRL);
+}
+
+static void on_tick(struct fw_core *c)
+{
+	struct ipuswap_window_hdr *h = c->hdr;
+	uint64_t exp;
+
+	if (read(c->tickfd, &exp, sizeof(exp)) < 0)
+		return;
+	st_rlx64(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
+	st_rel64(&h->fw_liveness, ld_rlx64(&h->fw_liveness) + 1);
+	/* Doorbells may be lost; the tick catches what they missed. */
+	check_host_state(c);
+	answer_ping(c);
+}
+
+static void on_transport(struct fw_core *c, int timeout_ms)
+{
+	struct transport_events ev;
+	unsigned int v;
+
+	if (c->t->ops->wait(c->t, timeout_ms, &ev) <= 0)
+		return;
+	if (ev.disconnected) {
+		window_forget_host(c);
+		check_host_state(c);
+	}
+	if (ev.connected)
+		check_host_state(c);
+	if (ev.doorbells & (1ULL << IPUSWAP_VEC_CTRL)) {
+		check_host_state(c);
+		answer_ping(c);
+	}
+	for (v = IPUSWAP_VEC_CTRL + 1; v < c->t->nr_vectors; v++)
+		if (ev.doorbells & (1ULL << v))
+			fw_dbg(2, "doorbell %u (no work for it yet)", v);
+}
+
+static void on_signal(struct fw_core *c)
+{
+	struct signalfd_siginfo si;
+
+	if (read(c->sigfd, &si, sizeof(si)) != sizeof(si))
+		return;
+	fw_log("exiting on signal %u", si.ssi_signo);
+	c->exit_sig = (int)si.ssi_signo;
+}
+
+/* ---- setup and loop ----------------------------------------------------- */
+
+static void sort_faults(struct fw_core *c)
+{
+	unsigned int i, j;
+	struct fw_fault f;
+
+	memcpy(c->faults, c->cfg->faults, sizeof(c->faults));
+	for (i = 1; i < c->cfg->nr_faults; i++) {
+		f = c->faults[i];
+		for (j = i; j > 0 && c->faults[j - 1].at_s > f.at_s; j--)
+			c->faults[j] = c->faults[j - 1];
+		c->faults[j] = f;
+	}
+}
+
+static int epoll_add(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
+
+static int core_setup(struct fw_core *c)
+{
+	unsigned int us = c->cfg->tick_us;
+	struct itimerspec tick = { 0 };
+	int ret;
+
+	c->epfd = epoll_create1(EPOLL_CLOEXEC);
+	c->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	c->faultfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->epfd < 0 || c->tickfd < 0 || c->faultfd < 0)
+		return -errno;
+	ret = epoll_add(c->epfd, c->sigfd, TAG_SIGNAL);
+	if (!ret)
+		ret = epoll_add(c->epfd, c->tickfd, TAG_TICK);
+	if (!ret)
+		ret = epoll_add(c->epfd, c->faultfd, TAG_FAULT);
+	if (!ret)
+		ret = epoll_add(c->epfd, c->t->pollfd, TAG_TRANSPORT);
+	if (ret)
+		return ret;
+	tick.it_interval.tv_sec = us / 1000000;
+	tick.it_interval.tv_nsec = (long)(us % 1000000) * 1000;
+	tick.it_value = tick.it_interval;
+	return timerfd_settime(c->tickfd, 0, &tick, NULL) ? -errno : 0;
+}
+
+static int check_window(const struct transport *t)
+{
+	if (t->size < IPUSWAP_WINDOW_MIN || t->size > IPUSWAP_WINDOW_MAX ||
+	    (t->size & (t->size - 1))) {
+		fw_log("window of %zu bytes is not a power of two in [%llu, %llu]",
+		       t->size, IPUSWAP_WINDOW_MIN, IPUSWAP_WINDOW_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
+{
+	struct fw_core *c;
+	struct epoll_event evs[8];
+	int i, n, ret;
+
+	ret = check_window(t);
+	if (ret)
+		return ret;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->t = t;
+	c->cfg = cfg;
+	c->hdr = t->win;
+	c->sigfd = sigfd;
+	c->epfd = c->tickfd = c->faultfd = -1;
+	sort_faults(c);
+
+	ret = core_setup(c);
+	if (ret) {
+		fw_log("firmware setup failed: %s", strerror(-ret));
+		goto out;
+	}
+	window_init(c);
+	/* A host may already be there (uio), or bound before we started. */
+	on_transport(c, 0);
+	check_host_state(c);
+
+	while (!c->exit_sig) {
+		n = epoll_wait(c->epfd, evs, 8, -1);
+		if (n < 0 && errno != EINTR) {
+			ret = -errno;
+			fw_log("epoll_wait: %s", strerror(errno));
+			goto out;
+		}
+		for (i = 0; i < n && !c->exit_sig; i++) {
+			switch (evs[i].data.u32) {
+			case TAG_SIGNAL:
+				on_signal(c);
+				break;
+			case TAG_FAULT:
+				on_fault_timer(c);
+				break;
+			case TAG_TICK:
+				if (!c->hung)
+					on_tick(c);
+				break;
+			case TAG_TRANSPORT:
+				if (!c->hung)
+					on_transport(c, 0);
+				break;
+			}
+		}
+	}
+	ret = c->exit_sig;
+out:
+	if (c->tickfd >= 0)
+		close(c->tickfd);
+	if (c->faultfd >= 0)
+		close(c->faultfd);
+	if (c->epfd >= 0)
+		close(c->epfd);
+	free(c);
+	return ret;
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The firmware core: owns the window header, the liveness tick, the ping
+ * answer and fault injection. It knows nothing about the transport beyond
+ * transport.h.
+ */
+#ifndef IPUSWAP_FW_CORE_H
+#define IPUSWAP_FW_CORE_H
+
+#include <stdint.h>
+
+#include "transport.h"
+
+#define FW_TICK_US_DEFAULT	1000
+#define FW_TICK_US_MIN		10
+#define FW_TICK_US_MAX		10000000
+#define FW_MAX_FAULTS		16
+#define FW_FAULT_MAX_S		1000000.0
+
+/* --corrupt-header: which identity field to get wrong on purpose. */
+enum fw_corrupt {
+	FW_CORRUPT_NONE,
+	FW_CORRUPT_MAGIC,	/* magic ^ 1 */
+	FW_CORRUPT_VERSION,	/* version + 99 */
+	FW_CORRUPT_SIZE,	/* size * 2 */
+};
+
+/* --fault KIND@SECONDS; kind indexes the fault table in fw_core.c. */
+struct fw_fault {
+	unsigned int kind;
+	double at_s;		/* after the host first left ABSENT */
+};
+
+struct fw_config {
+	unsigned int tick_us;
+	enum fw_corrupt corrupt;
+	unsigned int nr_faults;
+	struct fw_fault faults[FW_MAX_FAULTS];
+};
+
+/* Parsers for the CLI: return NULL, or why the text is not acceptable. */
+const char *fw_corrupt_parse(const char *s, enum fw_corrupt *out);
+const char *fw_fault_parse(const char *spec, struct fw_fault *out);
+const char *fw_fault_name(unsigned int kind);
+
+/*
+ * Run the firmware on an opened transport until a signal arrives on sigfd
+ * (a signalfd for SIGINT/SIGTERM). Returns the signal number, or a
+ * negative errno if the firmware could not run.
+ */
+int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd);
+
+#endif /* IPUSWAP_FW_CORE_H */

@@ -1,0 +1,984 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Host unit tests for ipuswap-fw: they run the real binary, talk to it as
+ * QEMU would (ivshmem_client.c) and print TAP.
+ *
+ *   fw_test /path/to/ipuswap-fw
+ *
+ * Every firmware started is tracked and killed at exit; sockets and logs
+ * live in a private mkdtemp directory that is removed at the end.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ipuswap_wire.h"
+#include "ivshmem_client.h"
+
+#define MAX_CHILDREN	64
+#define START_MS	5000
+#define IRQ_MS		5000
+
+struct fw {
+	pid_t pid;
+	bool reaped;
+	int status;
+	char sock[108];
+	char log[160];
+};
+
+static const char *fw_bin;
+static char tmpdir[64];
+static pid_t children[MAX_CHILDREN];
+static unsigned int nr_children, serial;
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static void diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("# ");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+#define CHECK(cond, ...)					\
+	do {							\
+		if (!(cond)) {					\
+			diag("%s:%d: %s", __FILE__, __LINE__, #cond); \
+			diag(__VA_ARGS__);			\
+			goto out;				\
+		}						\
+	} while (0)
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static void kill_children(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_children; i++) {
+		if (children[i] > 0) {
+			kill(children[i], SIGKILL);
+			waitpid(children[i], NULL, 0);
+			children[i] = 0;
+		}
+	}
+}
+
+static void forget_child(pid_t pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_children; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+static void remove_tmpdir(void)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *d;
+
+	if (!tmpdir[0] || !(d = opendir(tmpdir)))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, de->d_name);
+		unlink(path);
+	}
+	closedir(d);
+	rmdir(tmpdir);
+}
+
+static void on_fatal_signal(int sig)
+{
+	kill_children();
+	remove_tmpdir();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void new_paths(struct fw *f)
+{
+	memset(f, 0, sizeof(*f));
+	serial++;
+	snprintf(f->sock, sizeof(f->sock), "%s/fw%u.sock", tmpdir, serial);
+	snprintf(f->log, sizeof(f->log), "%s/fw%u.log", tmpdir, serial);
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return !lstat(path, &st);
+}
+
+/* ---- running the firmware ---------------------------------------------- */
+
+/* argv: NULL-terminated extra arguments; --socket f->sock is added if sock. */
+static int spawn(struct fw *f, bool sock, const char *const *args)
+{
+	const char *argv[32];
+	unsigned int n = 0;
+	int fd;
+
+	argv[n++] = fw_bin;
+	if (sock) {
+		argv[n++] = "--socket";
+		argv[n++] = f->sock;
+	}
+	while (args && *args && n < 31)
+		argv[n++] = *args++;
+	argv[n] = NULL;
+
+	fflush(stdout);
+	f->pid = fork();
+	if (f->pid < 0)
+		return -1;
+	if (!f->pid) {
+		fd = open(f->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		execv(fw_bin, (char *const *)argv);
+		_exit(127);
+	}
+	if (nr_children < MAX_CHILDREN)
+		children[nr_children++] = f->pid;
+	return 0;
+}
+
+static void read_log(const struct fw *f, char *buf, size_t size)
+{
+	ssize_t n = 0;
+	int fd = open(f->log, O_RDONLY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+static bool log_has(const struct fw *f, const char *needle)
+{
+	char buf[16384];
+
+	read_log(f, buf, sizeof(buf));
+	return strstr(buf, needle) != NULL;
+}
+
+static bool wait_log(const struct fw *f, const char *needle, long ms)
+{
+	long long end = now_ms() + ms;
+
+	do {
+		if (log_has(f, needle))
+			return true;
+		sleep_ms(5);
+	} while (now_ms() < end);
+	return false;
+}
+
+static void dump_log(const struct fw *f)
+{
+	char buf[16384], *line, *save;
+
+	read_log(f, buf, sizeof(buf));
+	for (line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save))
+		diag("  fw log: %s", line);
+}
+
+/* True if it exited within ms; status in f->status. */
+static bool wait_exit(struct fw *f, long ms)
+{
+	long long end = now_ms() + ms;
+	pid_t r;
+
+	if (f->reaped)
+		return true;
+	do {
+		r = waitpid(f->pid, &f->status, WNOHANG);
+		if (r == f->pid) {
+			f->reaped = true;
+			forget_child(f->pid);
+			return true;
+		}
+		sleep_ms(5);
+	} while (now_ms() < end);
+	return false;
+}
+
+static bool alive(struct fw *f)
+{
+	return !wait_exit(f, 0);
+}
+
+static void stop(struct fw *f)
+{
+	if (f->pid > 0 && !f->reaped) {
+		kill(f->pid, SIGKILL);
+		wait_exit(f, 5000);
+	}
+	unlink(f->log);
+	unlink(f->sock);
+}
+
+static bool exited_with(const struct fw *f, int code)
+{
+	return WIFEXITED(f->status) && WEXITSTATUS(f->status) == code;
+}
+
+static bool start(struct fw *f, const char *const *args)
+{
+	new_paths(f);
+	if (spawn(f, true, args))
+		return false;
+	if (wait_log(f, "ipuswap-fw: listening on ", START_MS))
+		return true;
+	diag("firmware did not start");
+	dump_log(f);
+	return false;
+}
+
+static bool connect_guest(struct fw *f, struct ivc *c, unsigned int nvec)
+{
+	if (!ivc_connect(c, f->sock, nvec))
+		return true;
+	diag("fake QEMU: %s", c->err);
+	dump_log(f);
+	ivc_close(c);
+	return false;
+}
+
+static struct ipuswap_window_hdr *hdr(struct ivc *c)
+{
+	return c->shm;
+}
+
+#define LOAD(p)		__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
+#define STORE(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+
+/* Bind as the host driver would: state, then the CTRL doorbell. */
+static void host_bind(struct ivc *c, uint32_t state)
+{
+	STORE(hdr(c)->host_state, state);
+	ivc_ring(c, IPUSWAP_VEC_CTRL);
+}
+
+/* One ping over the CTRL doorbell; true if answered with an interrupt. */
+static bool ping(struct ivc *c, uint64_t seq, bool ring)
+{
+	STORE(hdr(c)->host_ping_seq, seq);
+	if (ring)
+		ivc_ring(c, IPUSWAP_VEC_CTRL);
+	if (!ivc_wait_irq(c, IPUSWAP_VEC_CTRL, IRQ_MS)) {
+		diag("ping %llu: no interrupt", (unsigned long long)seq);
+		return false;
+	}
+	if (LOAD(hdr(c)->fw_ping_ack) != seq) {
+		diag("ping %llu: fw_ping_ack %llu", (unsigned long long)seq,
+		     (unsigned long long)LOAD(hdr(c)->fw_ping_ack));
+		return false;
+	}
+	return true;
+}
+
+/* ---- command line ------------------------------------------------------- */
+
+/* A bad command line: exit 2, the message on stderr, nothing created. */
+static bool bad_cli(const char *const *args, const char *want)
+{
+	struct fw f;
+	char buf[4096];
+	bool ok = false;
+
+	new_paths(&f);
+	CHECK(!spawn(&f, true, args), "spawn failed");
+	CHECK(wait_exit(&f, START_MS), "still running");
+	read_log(&f, buf, sizeof(buf));
+	CHECK(exited_with(&f, 2), "status 0x%x, output: %s", f.status, buf);
+	CHECK(strstr(buf, want), "want '%s' in: %s", want, buf);
+	CHECK(strstr(buf, "ipuswap-fw: ") == buf, "no prefix: %s", buf);
+	CHECK(strstr(buf, "--help"), "no usage hint: %s", buf);
+	CHECK(!exists(f.sock), "socket created anyway");
+	ok = true;
+out:
+	stop(&f);
+	return ok;
+}
+
+#define ARGS(...) ((const char *const[]){ __VA_ARGS__, NULL })
+
+static bool t_help(void)
+{
+	struct fw f;
+	char buf[4096];
+	bool ok = false;
+
+	new_paths(&f);
+	CHECK(!spawn(&f, false, ARGS("--help")), "spawn");
+	CHECK(wait_exit(&f, START_MS), "still running");
+	read_log(&f, buf, sizeof(buf));
+	CHECK(exited_with(&f, 0), "status 0x%x", f.status);
+	CHECK(strstr(buf, "Usage: ipuswap-fw") && strstr(buf, "--fault"),
+	      "help text: %s", buf);
+	ok = true;
+out:
+	stop(&f);
+	return ok;
+}
+
+static bool t_bad_unknown_flag(void)
+{
+	return bad_cli(ARGS("--bogus"), "unknown option '--bogus'") &&
+	       bad_cli(ARGS("-x"), "unknown option '-x'") &&
+	       bad_cli(ARGS("--shm-size"), "option '--shm-size' needs a value") &&
+	       bad_cli(ARGS("stray"), "unexpected argument 'stray'");
+}
+
+static bool t_bad_shm_size(void)
+{
+	return bad_cli(ARGS("--shm-size", "3M"),
+		       "--shm-size '3M': not a power of two") &&
+	       bad_cli(ARGS("--shm-size", "100000"),
+		       "--shm-size '100000': not a power of two") &&
+	       bad_cli(ARGS("--shm-size", "32K"),
+		       "--shm-size '32K': must be from 64K to 1G") &&
+	       bad_cli(ARGS("--shm-size", "2G"),
+		       "--shm-size '2G': must be from 64K to 1G") &&
+	       bad_cli(ARGS("--shm-size", "4X"), "--shm-size '4X': not a size") &&
+	       bad_cli(ARGS("--shm-size", "-4M"), "--shm-size '-4M': not a size");
+}
+
+static bool t_bad_fault(void)
+{
+	return bad_cli(ARGS("--fault", "boom@1"),
+		       "--fault 'boom@1': unknown fault kind 'boom' (known: kill hang)") &&
+	       bad_cli(ARGS("--fault", "kill"),
+		       "--fault 'kill': expected KIND@SECONDS") &&
+	       bad_cli(ARGS("--fault", "kill@"), "--fault 'kill@': SECONDS") &&
+	       bad_cli(ARGS("--fault", "kill@abc"), "--fault 'kill@abc': SECONDS") &&
+	       bad_cli(ARGS("--fault", "hang@-1"), "--fault 'hang@-1': SECONDS") &&
+	       bad_cli(ARGS("--fault", "hang@nan"), "--fault 'hang@nan': SECONDS");
+}
+
+static bool t_bad_vectors(void)
+{
+	return bad_cli(ARGS("--vectors", "1"),
+		       "--vectors '1': expected an integer from 2 to 64") &&
+	       bad_cli(ARGS("--vectors", "65"), "--vectors '65'") &&
+	       bad_cli(ARGS("--vectors", "two"), "--vectors 'two'");
+}
+
+static bool t_bad_misc(void)
+{
+	struct fw f;
+	char buf[4096];
+	bool ok = false;
+
+	if (!bad_cli(ARGS("--tick-us", "0"), "--tick-us '0'") ||
+	    !bad_cli(ARGS("--corrupt-header", "hdr"),
+		     "--corrupt-header 'hdr': expected magic, version or size") ||
+	    !bad_cli(ARGS("--transport", "pcie"),
+		     "--transport 'pcie': expected ivshmem or uio"))
+		return false;
+	/* No --socket at all. */
+	new_paths(&f);
+	CHECK(!spawn(&f, false, ARGS("-v")), "spawn");
+	CHECK(wait_exit(&f, START_MS), "still running");
+	read_log(&f, buf, sizeof(buf));
+	CHECK(exited_with(&f, 2), "status 0x%x", f.status);
+	CHECK(strstr(buf, "--socket PATH is required"), "got: %s", buf);
+	ok = true;
+out:
+	stop(&f);
+	return ok;
+}
+
+/* ---- the ivshmem server ------------------------------------------------- */
+
+static bool t_listening_line(void)
+{
+	struct fw f;
+	char want[256];
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--shm-size", "1M", "--vectors", "3")), "start");
+	snprintf(want, sizeof(want),
+		 "ipuswap-fw: listening on %s (shm 1048576 bytes, 3 vectors)\n",
+		 f.sock);
+	CHECK(log_has(&f, want), "want line: %s", want);
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	stop(&f);
+	return ok;
+}
+
+static bool t_handshake(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	CHECK(start(&f, NULL), "start");
+	CHECK(connect_guest(&f, &c, IPUSWAP_NR_VECTORS), "handshake");
+	CHECK(c.shm_size == 4u << 20, "shm size %zu", c.shm_size);
+	CHECK(wait_log(&f, "ipuswap-fw: guest connected as peer 1\n", 2000),
+	      "no connect line");
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_handshake_4_vectors(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--vectors", "4", "--shm-size", "64K")), "start");
+	CHECK(connect_guest(&f, &c, 4), "handshake");
+	CHECK(c.shm_size == 65536, "shm size %zu", c.shm_size);
+	CHECK(hdr(&c)->nr_vectors == 4, "nr_vectors %u", hdr(&c)->nr_vectors);
+	/* A doorbell with no work behind it must not disturb pings. */
+	ivc_ring(&c, 3);
+	CHECK(ping(&c, 1, true), "ping");
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_header(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	struct ipuswap_window_hdr *h;
+	bool ok = false;
+
+	CHECK(start(&f, NULL), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	h = hdr(&c);
+	CHECK(LOAD(h->magic) == IPUSWAP_MAGIC, "magic 0x%x", h->magic);
+	CHECK(h->version == IPUSWAP_WIRE_VERSION, "version %u", h->version);
+	CHECK(h->size == 4u << 20, "size %llu", (unsigned long long)h->size);
+	CHECK(h->hdr_size == IPUSWAP_HDR_SIZE, "hdr_size %u", h->hdr_size);
+	CHECK(h->nr_vectors == 2, "nr_vectors %u", h->nr_vectors);
+	CHECK(h->fw_peer_id == 0, "fw_peer_id %u", h->fw_peer_id);
+	CHECK(h->region_offset == IPUSWAP_HDR_SIZE, "region_offset %u",
+	      h->region_offset);
+	CHECK(h->region_size == (4u << 20) - IPUSWAP_HDR_SIZE,
+	      "region_size %llu", (unsigned long long)h->region_size);
+	CHECK(h->fw_generation == 1, "fw_generation %llu",
+	      (unsigned long long)h->fw_generation);
+	CHECK(h->fw_tick_ns == 1000000, "fw_tick_ns %llu",
+	      (unsigned long long)h->fw_tick_ns);
+	CHECK(h->host_state == IPUSWAP_HOST_ABSENT, "host_state %u",
+	      h->host_state);
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_liveness(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	uint64_t l1, l2;
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--tick-us", "2000")), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	CHECK(hdr(&c)->fw_tick_ns == 2000000, "fw_tick_ns %llu",
+	      (unsigned long long)hdr(&c)->fw_tick_ns);
+	l1 = LOAD(hdr(&c)->fw_liveness);
+	sleep_ms(200);
+	l2 = LOAD(hdr(&c)->fw_liveness);
+	/* ~100 ticks; allow a loaded 2-core machine a lot of slack. */
+	CHECK(l2 > l1 + 10 && l2 <= l1 + 110, "liveness %llu -> %llu in 200 ms",
+	      (unsigned long long)l1, (unsigned long long)l2);
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_ping(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	/* A slow tick, so the doorbell (not the tick) answers. */
+	CHECK(start(&f, ARGS("--tick-us", "1000000")), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	CHECK(ping(&c, 1, true), "ping 1");
+	CHECK(ping(&c, 7, true), "ping 7");
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_ping_lost_doorbell(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--tick-us", "20000")), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	CHECK(ping(&c, 5, false), "ping without doorbell not answered by tick");
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_1000_pings(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	long long t0;
+	uint64_t i;
+	bool ok = false;
+
+	CHECK(start(&f, NULL), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	t0 = now_ms();
+	for (i = 1; i <= 1000; i++)
+		CHECK(ping(&c, i, true), "ping %llu of 1000 lost",
+		      (unsigned long long)i);
+	diag("1000 pings in %lld ms", now_ms() - t0);
+	/* Exactly one interrupt per ping: nothing left over. */
+	CHECK(!ivc_wait_irq(&c, IPUSWAP_VEC_CTRL, 50), "extra interrupt");
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_second_client_refused(void)
+{
+	struct fw f;
+	struct ivc c1 = { .sock = -1 }, c2 = { .sock = -1 };
+	bool ok = false;
+	int ret;
+
+	CHECK(start(&f, NULL), "start");
+	CHECK(connect_guest(&f, &c1, 2), "first client");
+	ret = ivc_connect(&c2, f.sock, 2);
+	CHECK(ret && strstr(c2.err, "version: Broken pipe"),
+	      "second client got: %s", ret ? c2.err : "a full handshake");
+	CHECK(wait_log(&f, "ipuswap-fw: refusing second guest connection", 2000),
+	      "no refusal line");
+	CHECK(alive(&f), "firmware died");
+	CHECK(ping(&c1, 1, true), "first client no longer served");
+	ok = true;
+out:
+	ivc_close(&c1);
+	ivc_close(&c2);
+	stop(&f);
+	return ok;
+}
+
+static bool t_reconnect(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	CHECK(start(&f, NULL), "start");
+	CHECK(connect_guest(&f, &c, 2), "first client");
+	host_bind(&c, IPUSWAP_HOST_BOUND);
+	CHECK(ping(&c, 3, true), "first ping");
+	ivc_close(&c);
+	CHECK(wait_log(&f, "ipuswap-fw: guest disconnected\n", 2000),
+	      "no disconnect line");
+	CHECK(connect_guest(&f, &c, 2), "second client");
+	/* The previous host's words were forgotten. */
+	CHECK(hdr(&c)->host_state == IPUSWAP_HOST_ABSENT &&
+	      hdr(&c)->host_ping_seq == 0 && hdr(&c)->fw_ping_ack == 0,
+	      "stale host words: state %u seq %llu ack %llu",
+	      hdr(&c)->host_state, (unsigned long long)hdr(&c)->host_ping_seq,
+	      (unsigned long long)hdr(&c)->fw_ping_ack);
+	CHECK(LOAD(hdr(&c)->magic) == IPUSWAP_MAGIC, "magic lost");
+	CHECK(ping(&c, 1, true), "ping on new client");
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_host_state_log(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	CHECK(start(&f, NULL), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	host_bind(&c, IPUSWAP_HOST_BOUND);
+	CHECK(wait_log(&f, "ipuswap-fw: host state absent -> bound\n", 2000),
+	      "no absent -> bound");
+	/* No doorbell this time: the tick must notice. */
+	STORE(hdr(&c)->host_state, IPUSWAP_HOST_SCHED);
+	CHECK(wait_log(&f, "ipuswap-fw: host state bound -> sched\n", 2000),
+	      "no bound -> sched");
+	ivc_close(&c);
+	CHECK(wait_log(&f, "ipuswap-fw: host state sched -> absent\n", 2000),
+	      "no sched -> absent after disconnect");
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool corrupt(const char *field)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	struct ipuswap_window_hdr *h;
+	bool ok = false;
+	bool m, v, s;
+
+	CHECK(start(&f, ARGS("--corrupt-header", field)), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	h = hdr(&c);
+	m = LOAD(h->magic) == IPUSWAP_MAGIC;
+	v = h->version == IPUSWAP_WIRE_VERSION;
+	s = h->size == 4u << 20;
+	if (!strcmp(field, "magic"))
+		CHECK(LOAD(h->magic) == (IPUSWAP_MAGIC ^ 1) && v && s,
+		      "magic 0x%x version %u", h->magic, h->version);
+	else if (!strcmp(field, "version"))
+		CHECK(h->version == IPUSWAP_WIRE_VERSION + 99 && m && s,
+		      "version %u", h->version);
+	else
+		CHECK(h->size == 8u << 20 && m && v, "size %llu",
+		      (unsigned long long)h->size);
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_corrupt_magic(void) { return corrupt("magic"); }
+static bool t_corrupt_version(void) { return corrupt("version"); }
+static bool t_corrupt_size(void) { return corrupt("size"); }
+
+/* Left behind by t_fault_kill: a stale socket file for t_stale_socket. */
+static char stale_sock[108];
+
+static bool t_fault_kill(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	long long t_bind, dt;
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--fault", "kill@0.2")), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	/* The clock starts at binding, not at process start or connect. */
+	sleep_ms(400);
+	CHECK(alive(&f), "died before the host bound");
+	t_bind = now_ms();
+	host_bind(&c, IPUSWAP_HOST_BOUND);
+	CHECK(wait_exit(&f, 5000), "still alive 5 s after binding");
+	dt = now_ms() - t_bind;
+	CHECK(WIFSIGNALED(f.status) && WTERMSIG(f.status) == SIGKILL,
+	      "status 0x%x, not SIGKILL", f.status);
+	CHECK(dt >= 200, "died %lld ms after binding, before 200", dt);
+	diag("killed %lld ms after binding", dt);
+	CHECK(log_has(&f, "ipuswap-fw: fault kill at 0.2s\n"), "no fault line");
+	CHECK(exists(f.sock), "a crash should leave the socket behind");
+	snprintf(stale_sock, sizeof(stale_sock), "%s", f.sock);
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	unlink(f.log);
+	if (!ok)
+		stop(&f);
+	return ok;
+}
+
+static bool t_stale_socket(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	CHECK(stale_sock[0] && exists(stale_sock), "no stale socket from kill test");
+	new_paths(&f);
+	snprintf(f.sock, sizeof(f.sock), "%s", stale_sock);
+	CHECK(!spawn(&f, true, NULL), "spawn");
+	CHECK(wait_log(&f, "ipuswap-fw: listening on ", START_MS),
+	      "did not replace the stale socket");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_socket_in_use(void)
+{
+	struct fw a, b;
+	struct ivc c = { .sock = -1 };
+	bool ok = false;
+
+	b.pid = 0;
+	CHECK(start(&a, NULL), "start");
+	new_paths(&b);
+	snprintf(b.sock, sizeof(b.sock), "%s", a.sock);
+	CHECK(!spawn(&b, true, NULL), "spawn");
+	CHECK(wait_exit(&b, START_MS), "second server still running");
+	CHECK(exited_with(&b, 1), "status 0x%x", b.status);
+	CHECK(log_has(&b, "is in use by a running server"), "no in-use line");
+	CHECK(exists(a.sock), "socket of the running server removed");
+	/* The probe must not look like a guest to the running server. */
+	CHECK(!log_has(&a, "guest connected"), "probe seen as a guest");
+	CHECK(connect_guest(&a, &c, 2), "running server no longer serves");
+	ok = true;
+out:
+	ivc_close(&c);
+	b.sock[0] = '\0';	/* a's socket: not b's to remove */
+	if (b.pid > 0)
+		stop(&b);
+	stop(&a);
+	return ok;
+}
+
+static bool t_not_a_socket(void)
+{
+	struct fw f;
+	bool ok = false;
+	int fd;
+
+	new_paths(&f);
+	fd = open(f.sock, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "create file");
+	close(fd);
+	CHECK(!spawn(&f, true, NULL), "spawn");
+	CHECK(wait_exit(&f, START_MS), "still running");
+	CHECK(exited_with(&f, 1), "status 0x%x", f.status);
+	CHECK(log_has(&f, "exists and is not a socket"), "no message");
+	CHECK(exists(f.sock), "removed a regular file");
+	ok = true;
+out:
+	stop(&f);
+	return ok;
+}
+
+static bool t_fault_hang(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	uint64_t l1, l2;
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--fault", "hang@0.2")), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	host_bind(&c, IPUSWAP_HOST_BOUND);
+	CHECK(ping(&c, 1, true), "ping before the hang");
+	CHECK(wait_log(&f, "ipuswap-fw: fault hang at 0.2s\n", 3000),
+	      "no fault line");
+	l1 = LOAD(hdr(&c)->fw_liveness);
+	sleep_ms(100);
+	l2 = LOAD(hdr(&c)->fw_liveness);
+	CHECK(l1 == l2, "liveness still moving: %llu -> %llu",
+	      (unsigned long long)l1, (unsigned long long)l2);
+	STORE(hdr(&c)->host_ping_seq, 2);
+	ivc_ring(&c, IPUSWAP_VEC_CTRL);
+	CHECK(!ivc_wait_irq(&c, IPUSWAP_VEC_CTRL, 300), "hung firmware answered");
+	CHECK(LOAD(hdr(&c)->fw_ping_ack) == 1, "ack moved");
+	CHECK(alive(&f), "hung firmware exited");
+	kill(f.pid, SIGTERM);
+	CHECK(wait_exit(&f, 5000), "SIGTERM did not end the hang");
+	CHECK(exited_with(&f, 0), "status 0x%x", f.status);
+	CHECK(!exists(f.sock), "socket left behind");
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_fault_order(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	char buf[8192], *h, *k;
+	bool ok = false;
+
+	/* Given out of order; a later fault still fires during a hang. */
+	CHECK(start(&f, ARGS("--fault", "kill@0.4", "--fault", "hang@0.1")),
+	      "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	host_bind(&c, IPUSWAP_HOST_SCHED);
+	CHECK(wait_exit(&f, 5000), "not killed");
+	CHECK(WIFSIGNALED(f.status) && WTERMSIG(f.status) == SIGKILL,
+	      "status 0x%x", f.status);
+	read_log(&f, buf, sizeof(buf));
+	h = strstr(buf, "fault hang at 0.1s");
+	k = strstr(buf, "fault kill at 0.4s");
+	CHECK(h && k && h < k, "order wrong: %s", buf);
+	ok = true;
+out:
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool signal_exit(int sig, bool with_guest)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	char want[64];
+	bool ok = false;
+
+	CHECK(start(&f, NULL), "start");
+	if (with_guest)
+		CHECK(connect_guest(&f, &c, 2), "handshake");
+	kill(f.pid, sig);
+	CHECK(wait_exit(&f, 5000), "did not exit");
+	CHECK(exited_with(&f, 0), "status 0x%x", f.status);
+	snprintf(want, sizeof(want), "ipuswap-fw: exiting on signal %d\n", sig);
+	CHECK(log_has(&f, want), "want: %s", want);
+	CHECK(!exists(f.sock), "socket left behind");
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	stop(&f);
+	return ok;
+}
+
+static bool t_sigterm(void) { return signal_exit(SIGTERM, true); }
+static bool t_sigint(void) { return signal_exit(SIGINT, false); }
+
+/* ---- TAP ----------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	bool (*fn)(void);
+} tests[] = {
+	{ "--help exits 0 with usage", t_help },
+	{ "unknown flag / missing value / stray argument exit 2", t_bad_unknown_flag },
+	{ "bad --shm-size (not 2^n, too small, too big, junk) exit 2", t_bad_shm_size },
+	{ "bad --fault specs exit 2", t_bad_fault },
+	{ "bad --vectors exit 2", t_bad_vectors },
+	{ "bad --tick-us/--corrupt-header/--transport, no --socket exit 2", t_bad_misc },
+	{ "listening log line", t_listening_line },
+	{ "handshake: version, id, shm, peer-0 fds, own fds", t_handshake },
+	{ "handshake with 4 vectors and a 64K window", t_handshake_4_vectors },
+	{ "window header fields", t_header },
+	{ "liveness advances at the tick rate", t_liveness },
+	{ "ping over CTRL doorbell raises CTRL interrupt", t_ping },
+	{ "ping without doorbell answered by the tick", t_ping_lost_doorbell },
+	{ "1000 pings, none lost", t_1000_pings },
+	{ "second concurrent client refused", t_second_client_refused },
+	{ "new client served after disconnect", t_reconnect },
+	{ "host state transitions logged", t_host_state_log },
+	{ "--corrupt-header magic", t_corrupt_magic },
+	{ "--corrupt-header version", t_corrupt_version },
+	{ "--corrupt-header size", t_corrupt_size },
+	{ "--fault kill@0.2 kills 0.2 s after the host binds", t_fault_kill },
+	{ "stale socket file is replaced", t_stale_socket },
+	{ "socket in use by a live server is refused", t_socket_in_use },
+	{ "regular file at socket path is not removed", t_not_a_socket },
+	{ "--fault hang@0.2 stops liveness and pings, SIGTERM still exits", t_fault_hang },
+	{ "faults fire in time order, also during a hang", t_fault_order },
+	{ "SIGTERM with a guest: exit 0, socket removed", t_sigterm },
+	{ "SIGINT: exit 0, socket removed", t_sigint },
+};
+
+int main(int argc, char **argv)
+{
+	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), failed = 0;
+
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s /path/to/ipuswap-fw\n", argv[0]);
+		return 2;
+	}
+	fw_bin = argv[1];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ipuswap-fw-test.XXXXXX");
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	atexit(remove_tmpdir);
+	atexit(kill_children);
+	signal(SIGINT, on_fatal_signal);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	printf("TAP version 13\n1..%u\n", n);
+	for (i = 0; i < n; i++) {
+		bool ok = tests[i].fn();
+
+		printf("%sok %u - %s\n", ok ? "" : "not ", i + 1, tests[i].name);
+		failed += !ok;
+	}
+	if (failed)
+		diag("%u of %u tests failed", failed, n);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ipuswap host driver: private definitions shared by the PCI driver and the
+ * kfuncs.
+ */
+#ifndef IPUSWAP_H
+#define IPUSWAP_H
+
+#include <linux/completion.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/rcupdate.h>
+#include <linux/workqueue.h>
+
+#include "ipuswap_wire.h"
+
+#define IPUSWAP_DRV_NAME	"ipuswap"
+#define IPUSWAP_PING_SAMPLES	1024
+
+/* One bound IPU. Only one may be bound at a time (ipuswap_current). */
+struct ipuswap_dev {
+	struct pci_dev *pdev;
+	void __iomem *regs;			/* BAR0: ivshmem registers */
+	struct ipuswap_window_hdr *hdr;		/* BAR2: the shared window */
+	u64 window_size;
+	u32 peer_id;				/* our ivshmem peer id */
+	u32 fw_peer_id;				/* firmware's, from the header */
+
+	/* Ping: the whole request/answer exchange runs under ping_lock. */
+	struct mutex ping_lock;
+	struct completion ping_done;
+	u64 ping_seq;				/* outstanding request */
+	u64 ping_recv_ns;			/* set by the IRQ handler */
+	u64 ping_count;
+	u64 ping_lost;
+	u64 ping_last_ns;
+	u32 ping_nr_samples;
+	u32 ping_next_sample;
+	u64 ping_samples[IPUSWAP_PING_SAMPLES];
+
+	/* Liveness watch, run by live_work only. */
+	struct delayed_work live_work;
+	u64 live_last;				/* fw_liveness at last change */
+	unsigned long live_changed;		/* jiffies of last change */
+	bool fw_alive;				/* read locklessly by kfuncs */
+
+	atomic64_t irqs[IPUSWAP_NR_VECTORS];
+	atomic_t sched_attached;
+	struct dentry *debugfs;
+};
+
+extern struct ipuswap_dev __rcu *ipuswap_current;
+
+void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
+void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state);
+
+int ipuswap_kfuncs_register(void);
+
+#endif /* IPUSWAP_H */

@@ -1,0 +1,469 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ipuswap: host driver for an IPU that runs scheduling policy.
+ *
+ * The IPU (or its emulation, QEMU's ivshmem-doorbell whose server is our
+ * firmware) exposes a doorbell register block and a shared window. This
+ * driver maps both, validates the window the firmware published (it is
+ * untrusted input), enables MSI-X so the firmware can interrupt us, watches
+ * the firmware's liveness counter, and offers kfuncs to the sched_ext
+ * scheduler (ipuswap_kfuncs.c).
+ *
+ * Diagnostics live in debugfs, /sys/kernel/debug/ipuswap/:
+ *   info   key=value lines: window, firmware liveness, ping statistics
+ *   ping   write N to run N ping round trips (doorbell out, MSI-X back)
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/debugfs.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "ipuswap.h"
+
+/* ivshmem-doorbell BAR0 registers (QEMU docs/specs/ivshmem-spec.rst) */
+#define IPUSWAP_BAR_REGS		0
+#define IPUSWAP_REG_INTR_MASK		0x00	/* INTx only, unused with MSI-X */
+#define IPUSWAP_REG_INTR_STATUS		0x04
+#define IPUSWAP_REG_IV_POSITION		0x08	/* our own peer id */
+#define IPUSWAP_REG_DOORBELL		0x0c
+#define   IPUSWAP_DOORBELL_PEER_SHIFT	16
+#define   IPUSWAP_DOORBELL_VECTOR	GENMASK(15, 0)
+#define   IPUSWAP_PEER_MAX		0xffff
+
+/* BAR2: the shared window (struct ipuswap_window_hdr at offset 0) */
+#define IPUSWAP_BAR_WINDOW		2
+
+#define IPUSWAP_PING_MAX		100000
+
+struct ipuswap_dev __rcu *ipuswap_current;
+static DEFINE_MUTEX(ipuswap_bind_lock);	/* serializes probe/remove */
+
+static unsigned int live_timeout_ms = 2000;
+static unsigned int ping_timeout_ms = 1000;
+
+static int ipuswap_param_set_ms(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret;
+
+	ret = kstrtouint(val, 0, &ms);
+	if (ret)
+		return ret;
+	if (ms < 10 || ms > 600000) {
+		pr_err("%s must be 10..600000 ms, got %u\n", kp->name, ms);
+		return -EINVAL;
+	}
+	*(unsigned int *)kp->arg = ms;
+	return 0;
+}
+
+static const struct kernel_param_ops ipuswap_ms_ops = {
+	.set = ipuswap_param_set_ms,
+	.get = param_get_uint,
+};
+
+module_param_cb(live_timeout_ms, &ipuswap_ms_ops, &live_timeout_ms, 0644);
+MODULE_PARM_DESC(live_timeout_ms,
+		 "Firmware is declared dead when its liveness counter stalls this long (10..600000, default 2000)");
+module_param_cb(ping_timeout_ms, &ipuswap_ms_ops, &ping_timeout_ms, 0644);
+MODULE_PARM_DESC(ping_timeout_ms,
+		 "A diagnostic ping unanswered for this long counts as lost (10..600000, default 1000)");
+
+void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec)
+{
+	writel((idev->fw_peer_id << IPUSWAP_DOORBELL_PEER_SHIFT) |
+	       (vec & IPUSWAP_DOORBELL_VECTOR),
+	       idev->regs + IPUSWAP_REG_DOORBELL);
+}
+
+void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state)
+{
+	/* Earlier window writes are visible before the new state. */
+	smp_store_release(&idev->hdr->host_state, state);
+	ipuswap_ring(idev, IPUSWAP_VEC_CTRL);
+}
+
+static irqreturn_t ipuswap_irq_ctrl(int irq, void *data)
+{
+	struct ipuswap_dev *idev = data;
+	/* Pairs with the firmware's release store of the answer. */
+	u64 ack = smp_load_acquire(&idev->hdr->fw_ping_ack);
+
+	atomic64_inc(&idev->irqs[IPUSWAP_VEC_CTRL]);
+	/* A stale answer (to a ping that already timed out) is ignored. */
+	if (ack == READ_ONCE(idev->ping_seq) && !completion_done(&idev->ping_done)) {
+		WRITE_ONCE(idev->ping_recv_ns, ktime_get_ns());
+		complete(&idev->ping_done);
+	}
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t ipuswap_irq_sched(int irq, void *data)
+{
+	struct ipuswap_dev *idev = data;
+
+	atomic64_inc(&idev->irqs[IPUSWAP_VEC_SCHED]);
+	return IRQ_HANDLED;
+}
+
+/* One round trip: publish a sequence number, ring, wait for the MSI-X. */
+static int ipuswap_ping_one(struct ipuswap_dev *idev)
+{
+	u64 sent, lat;
+
+	lockdep_assert_held(&idev->ping_lock);
+	reinit_completion(&idev->ping_done);
+	WRITE_ONCE(idev->ping_seq, idev->ping_seq + 1);
+	sent = ktime_get_ns();
+	/* Pairs with the firmware's acquire load of the request. */
+	smp_store_release(&idev->hdr->host_ping_seq, idev->ping_seq);
+	ipuswap_ring(idev, IPUSWAP_VEC_CTRL);
+
+	if (!wait_for_completion_timeout(&idev->ping_done,
+					 msecs_to_jiffies(ping_timeout_ms))) {
+		idev->ping_lost++;
+		return -ETIMEDOUT;
+	}
+	lat = READ_ONCE(idev->ping_recv_ns) - sent;
+	idev->ping_count++;
+	idev->ping_last_ns = lat;
+	idev->ping_samples[idev->ping_next_sample] = lat;
+	idev->ping_next_sample = (idev->ping_next_sample + 1) % IPUSWAP_PING_SAMPLES;
+	if (idev->ping_nr_samples < IPUSWAP_PING_SAMPLES)
+		idev->ping_nr_samples++;
+	return 0;
+}
+
+static ssize_t ipuswap_ping_write(struct file *file, const char __user *buf,
+				  size_t len, loff_t *ppos)
+{
+	struct ipuswap_dev *idev = file->private_data;
+	unsigned int n, i, lost = 0;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, len, 0, &n);
+	if (ret)
+		return ret;
+	if (n < 1 || n > IPUSWAP_PING_MAX)
+		return -EINVAL;
+
+	if (mutex_lock_interruptible(&idev->ping_lock))
+		return -EINTR;
+	for (i = 0; i < n; i++) {
+		if (ipuswap_ping_one(idev))
+			lost++;
+		if (signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+	}
+	mutex_unlock(&idev->ping_lock);
+	if (ret)
+		return ret;
+	return lost ? -ETIMEDOUT : len;
+}
+
+static const struct file_operations ipuswap_ping_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = ipuswap_ping_write,
+	.llseek = noop_llseek,
+};
+
+static int ipuswap_cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int ipuswap_info_show(struct seq_file *m, void *unused)
+{
+	struct ipuswap_dev *idev = m->private;
+	struct ipuswap_window_hdr *hdr = idev->hdr;
+	u64 p50 = 0, p99 = 0, *sorted = NULL;
+	u32 n;
+
+	mutex_lock(&idev->ping_lock);
+	n = idev->ping_nr_samples;
+	if (n) {
+		sorted = kmemdup(idev->ping_samples, n * sizeof(u64), GFP_KERNEL);
+		if (sorted) {
+			sort(sorted, n, sizeof(u64), ipuswap_cmp_u64, NULL);
+			p50 = sorted[n / 2];
+			p99 = sorted[min(n - 1, n * 99 / 100)];
+			kfree(sorted);
+		}
+	}
+	seq_printf(m, "window_size=%llu\n", idev->window_size);
+	seq_printf(m, "peer_id=%u\nfw_peer_id=%u\n", idev->peer_id, idev->fw_peer_id);
+	seq_printf(m, "fw_generation=%llu\n", READ_ONCE(hdr->fw_generation));
+	seq_printf(m, "fw_liveness=%llu\n", READ_ONCE(hdr->fw_liveness));
+	seq_printf(m, "fw_tick_ns=%llu\n", READ_ONCE(hdr->fw_tick_ns));
+	seq_printf(m, "fw_alive=%d\n", READ_ONCE(idev->fw_alive));
+	seq_printf(m, "host_state=%u\n", READ_ONCE(hdr->host_state));
+	seq_printf(m, "sched_attached=%d\n", atomic_read(&idev->sched_attached));
+	seq_printf(m, "ping_count=%llu\nping_lost=%llu\n", idev->ping_count,
+		   idev->ping_lost);
+	seq_printf(m, "ping_last_ns=%llu\nping_samples=%u\n", idev->ping_last_ns, n);
+	seq_printf(m, "ping_p50_ns=%llu\nping_p99_ns=%llu\n", p50, p99);
+	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
+		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
+		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
+	mutex_unlock(&idev->ping_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(ipuswap_info);
+
+/*
+ * Liveness is advisory: it feeds stats and a deliberate detach, never the
+ * correctness of a transition. Say once when it stops and once when it
+ * resumes.
+ */
+static void ipuswap_live_work(struct work_struct *work)
+{
+	struct ipuswap_dev *idev = container_of(to_delayed_work(work),
+						struct ipuswap_dev, live_work);
+	u64 live = READ_ONCE(idev->hdr->fw_liveness);
+
+	if (live != idev->live_last) {
+		idev->live_last = live;
+		idev->live_changed = jiffies;
+		if (!READ_ONCE(idev->fw_alive)) {
+			WRITE_ONCE(idev->fw_alive, true);
+			dev_info(&idev->pdev->dev, "firmware liveness advancing (%llu)\n", live);
+		}
+	} else if (READ_ONCE(idev->fw_alive) &&
+		   time_after(jiffies, idev->live_changed +
+			      msecs_to_jiffies(live_timeout_ms))) {
+		WRITE_ONCE(idev->fw_alive, false);
+		dev_warn(&idev->pdev->dev,
+			 "firmware liveness stopped at %llu (no progress for %u ms)\n",
+			 live, live_timeout_ms);
+	}
+	schedule_delayed_work(&idev->live_work, msecs_to_jiffies(100));
+}
+
+/* The firmware wrote the header; trust none of it until checked. */
+static int ipuswap_check_window(struct ipuswap_dev *idev)
+{
+	struct ipuswap_window_hdr *hdr = idev->hdr;
+	struct device *dev = &idev->pdev->dev;
+	/* magic is stored last (release): the fields below are complete. */
+	u32 magic = smp_load_acquire(&hdr->magic);
+	u32 version = READ_ONCE(hdr->version);
+	u64 size = READ_ONCE(hdr->size);
+	u32 hdr_size = READ_ONCE(hdr->hdr_size);
+	u32 nr_vectors = READ_ONCE(hdr->nr_vectors);
+	u32 fw_peer = READ_ONCE(hdr->fw_peer_id);
+	u64 reg_off = READ_ONCE(hdr->region_offset);
+	u64 reg_size = READ_ONCE(hdr->region_size);
+
+	if (magic != IPUSWAP_MAGIC) {
+		dev_err(dev, "window refused: bad magic %#x (expected %#x)\n",
+			magic, IPUSWAP_MAGIC);
+		return -EINVAL;
+	}
+	if (version != IPUSWAP_WIRE_VERSION) {
+		dev_err(dev, "window refused: wire version %u, driver speaks %u\n",
+			version, IPUSWAP_WIRE_VERSION);
+		return -EINVAL;
+	}
+	if (size != idev->window_size) {
+		dev_err(dev, "window refused: header size %llu != BAR2 size %llu\n",
+			size, idev->window_size);
+		return -EINVAL;
+	}
+	if (hdr_size != IPUSWAP_HDR_SIZE) {
+		dev_err(dev, "window refused: header size field %u (expected %u)\n",
+			hdr_size, IPUSWAP_HDR_SIZE);
+		return -EINVAL;
+	}
+	if (nr_vectors < IPUSWAP_NR_VECTORS || nr_vectors > pci_msix_vec_count(idev->pdev)) {
+		dev_err(dev, "window refused: firmware serves %u vectors, need %u..%d\n",
+			nr_vectors, IPUSWAP_NR_VECTORS, pci_msix_vec_count(idev->pdev));
+		return -EINVAL;
+	}
+	if (fw_peer > IPUSWAP_PEER_MAX || fw_peer == idev->peer_id) {
+		dev_err(dev, "window refused: firmware peer id %u invalid (ours is %u)\n",
+			fw_peer, idev->peer_id);
+		return -EINVAL;
+	}
+	if (reg_off < IPUSWAP_HDR_SIZE || reg_off > size || reg_size > size - reg_off) {
+		dev_err(dev, "window refused: swap region [%llu, +%llu) outside [%u, %llu)\n",
+			reg_off, reg_size, IPUSWAP_HDR_SIZE, size);
+		return -EINVAL;
+	}
+	idev->fw_peer_id = fw_peer;
+	return 0;
+}
+
+static int ipuswap_map(struct ipuswap_dev *idev)
+{
+	struct pci_dev *pdev = idev->pdev;
+	resource_size_t start = pci_resource_start(pdev, IPUSWAP_BAR_WINDOW);
+	resource_size_t len = pci_resource_len(pdev, IPUSWAP_BAR_WINDOW);
+	int ret;
+
+	idev->regs = pcim_iomap_region(pdev, IPUSWAP_BAR_REGS, IPUSWAP_DRV_NAME);
+	if (IS_ERR(idev->regs))
+		return dev_err_probe(&pdev->dev, PTR_ERR(idev->regs), "cannot map BAR0\n");
+
+	if (!len || !is_power_of_2(len) || len < IPUSWAP_WINDOW_MIN ||
+	    len > IPUSWAP_WINDOW_MAX) {
+		dev_err(&pdev->dev, "window refused: BAR2 is %llu bytes, need a power of two in [%llu, %llu]\n",
+			(u64)len, IPUSWAP_WINDOW_MIN, IPUSWAP_WINDOW_MAX);
+		return -EINVAL;
+	}
+	ret = pcim_request_region(pdev, IPUSWAP_BAR_WINDOW, IPUSWAP_DRV_NAME);
+	if (ret)
+		return dev_err_probe(&pdev->dev, ret, "cannot claim BAR2\n");
+	/*
+	 * Write-back cacheable: the window is ordinary memory on both sides
+	 * and the protocol relies on atomic compare-and-swap on it.
+	 */
+	idev->hdr = devm_memremap(&pdev->dev, start, len, MEMREMAP_WB);
+	if (IS_ERR(idev->hdr))
+		return dev_err_probe(&pdev->dev, PTR_ERR(idev->hdr), "cannot map BAR2\n");
+	idev->window_size = len;
+	idev->peer_id = readl(idev->regs + IPUSWAP_REG_IV_POSITION);
+	return 0;
+}
+
+static int ipuswap_setup_irqs(struct ipuswap_dev *idev)
+{
+	static const char * const names[IPUSWAP_NR_VECTORS] = {
+		[IPUSWAP_VEC_CTRL] = IPUSWAP_DRV_NAME "-ctrl",
+		[IPUSWAP_VEC_SCHED] = IPUSWAP_DRV_NAME "-sched",
+	};
+	static const irq_handler_t handlers[IPUSWAP_NR_VECTORS] = {
+		[IPUSWAP_VEC_CTRL] = ipuswap_irq_ctrl,
+		[IPUSWAP_VEC_SCHED] = ipuswap_irq_sched,
+	};
+	struct pci_dev *pdev = idev->pdev;
+	int i, ret;
+
+	/* Without bus mastering QEMU silently drops every MSI-X message. */
+	pci_set_master(pdev);
+	ret = pci_alloc_irq_vectors(pdev, IPUSWAP_NR_VECTORS, IPUSWAP_NR_VECTORS,
+				    PCI_IRQ_MSIX);
+	if (ret < 0)
+		return dev_err_probe(&pdev->dev, ret, "cannot enable %d MSI-X vectors\n",
+				     IPUSWAP_NR_VECTORS);
+	for (i = 0; i < IPUSWAP_NR_VECTORS; i++) {
+		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, i), handlers[i],
+				       0, names[i], idev);
+		if (ret)
+			return dev_err_probe(&pdev->dev, ret, "cannot request %s\n", names[i]);
+	}
+	return 0;
+}
+
+static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct ipuswap_dev *idev;
+	int ret;
+
+	idev = devm_kzalloc(&pdev->dev, sizeof(*idev), GFP_KERNEL);
+	if (!idev)
+		return -ENOMEM;
+	idev->pdev = pdev;
+	mutex_init(&idev->ping_lock);
+	init_completion(&idev->ping_done);
+	INIT_DELAYED_WORK(&idev->live_work, ipuswap_live_work);
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = ipuswap_map(idev);
+	if (ret)
+		return ret;
+	ret = ipuswap_check_window(idev);
+	if (ret)
+		return ret;
+	ret = ipuswap_setup_irqs(idev);
+	if (ret)
+		return ret;
+
+	mutex_lock(&ipuswap_bind_lock);
+	if (rcu_access_pointer(ipuswap_current)) {
+		mutex_unlock(&ipuswap_bind_lock);
+		dev_err(&pdev->dev, "another IPU is already bound; only one is supported\n");
+		return -EBUSY;
+	}
+	pci_set_drvdata(pdev, idev);
+	idev->live_last = READ_ONCE(idev->hdr->fw_liveness);
+	idev->live_changed = jiffies;
+	idev->fw_alive = true;
+	WRITE_ONCE(idev->hdr->host_nr_cpus, num_possible_cpus());
+	ipuswap_set_host_state(idev, IPUSWAP_HOST_BOUND);
+	idev->debugfs = debugfs_create_dir(IPUSWAP_DRV_NAME, NULL);
+	debugfs_create_file("info", 0444, idev->debugfs, idev, &ipuswap_info_fops);
+	debugfs_create_file("ping", 0200, idev->debugfs, idev, &ipuswap_ping_fops);
+	rcu_assign_pointer(ipuswap_current, idev);
+	mutex_unlock(&ipuswap_bind_lock);
+
+	schedule_delayed_work(&idev->live_work, msecs_to_jiffies(100));
+	dev_info(&pdev->dev, "bound: window %llu bytes, peer %u, firmware peer %u, generation %llu\n",
+		 idev->window_size, idev->peer_id, idev->fw_peer_id,
+		 READ_ONCE(idev->hdr->fw_generation));
+	return 0;
+}
+
+static void ipuswap_remove(struct pci_dev *pdev)
+{
+	struct ipuswap_dev *idev = pci_get_drvdata(pdev);
+
+	mutex_lock(&ipuswap_bind_lock);
+	RCU_INIT_POINTER(ipuswap_current, NULL);
+	mutex_unlock(&ipuswap_bind_lock);
+	/* kfuncs still looking at idev finish before its memory goes. */
+	synchronize_rcu();
+	debugfs_remove_recursive(idev->debugfs);
+	cancel_delayed_work_sync(&idev->live_work);
+	ipuswap_set_host_state(idev, IPUSWAP_HOST_ABSENT);
+	dev_info(&pdev->dev, "unbound\n");
+}
+
+static const struct pci_device_id ipuswap_ids[] = {
+	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1110) },	/* ivshmem */
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, ipuswap_ids);
+
+static struct pci_driver ipuswap_driver = {
+	.name = IPUSWAP_DRV_NAME,
+	.id_table = ipuswap_ids,
+	.probe = ipuswap_probe,
+	.remove = ipuswap_remove,
+};
+
+static int __init ipuswap_init(void)
+{
+	int ret;
+
+	ret = ipuswap_kfuncs_register();
+	if (ret) {
+		pr_err("cannot register kfuncs (%d); is module BTF missing?\n", ret);
+		return ret;
+	}
+	return pci_register_driver(&ipuswap_driver);
+}
+
+static void __exit ipuswap_exit(void)
+{
+	pci_unregister_driver(&ipuswap_driver);
+}
+
+module_init(ipuswap_init);
+module_exit(ipuswap_exit);
+
+MODULE_DESCRIPTION("ipuswap: sched_ext policy offload to an IPU through bilateral swaps");
+MODULE_AUTHOR("ipuswap developers");
+MODULE_LICENSE("GPL");

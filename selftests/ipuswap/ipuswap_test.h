@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the ipuswap kselftests: module load/unload through the
+ * real syscalls, debugfs/sysfs readers, the scheduler loader as a child.
+ * Paths are relative to the project directory (scripts/vm-run runs there);
+ * IPUSWAP_BUILD overrides the build directory.
+ */
+#ifndef IPUSWAP_TEST_H
+#define IPUSWAP_TEST_H
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IPUSWAP_DEBUGFS "/sys/kernel/debug/ipuswap"
+#define SCX_STATE "/sys/kernel/sched_ext/state"
+#define SCX_OPS "/sys/kernel/sched_ext/root/ops"
+
+static inline const char *ipt_build(void)
+{
+	const char *b = getenv("IPUSWAP_BUILD");
+
+	return b && *b ? b : "build";
+}
+
+static inline void ipt_path(char *buf, size_t len, const char *rel)
+{
+	snprintf(buf, len, "%s/%s", ipt_build(), rel);
+}
+
+/* Read a small file into buf without its trailing newline; -errno. */
+static inline int ipt_read(const char *path, char *buf, size_t len)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+static inline int ipt_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
+/* Value of key=value in /sys/kernel/debug/ipuswap/info, or -1. */
+static inline long long ipt_info(const char *key)
+{
+	char buf[4096], *line, *save = NULL;
+	size_t klen = strlen(key);
+
+	if (ipt_read(IPUSWAP_DEBUGFS "/info", buf, sizeof(buf)))
+		return -1;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strncmp(line, key, klen) && line[klen] == '=')
+			return strtoll(line + klen + 1, NULL, 10);
+	return -1;
+}
+
+static inline bool ipt_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static inline bool ipt_module_loaded(void)
+{
+	return ipt_exists("/sys/module/ipuswap");
+}
+
+/* finit_module(2) of build/ipuswap.ko; returns 0 or -errno. */
+static inline int ipt_load_module(const char *params)
+{
+	char path[512];
+	int fd, ret;
+
+	ipt_path(path, sizeof(path), "ipuswap.ko");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+static inline double ipt_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* delete_module(2) without waiting; returns 0 or -errno. */
+static inline int ipt_unload_module(void)
+{
+	return syscall(SYS_delete_module, "ipuswap", O_NONBLOCK) ? -errno : 0;
+}
+
+
+/*
+ * After a scheduler detaches, its BPF programs (and their module reference)
+ * are freed after an RCU grace period: retry "in use" for a while.
+ */
+static inline int ipt_unload_module_settled(int secs)
+{
+	double end = ipt_now() + secs;
+	int ret;
+
+	while ((ret = ipt_unload_module()) == -EWOULDBLOCK && ipt_now() < end)
+		usleep(100 * 1000);
+	return ret;
+}
+
+/* Does dmesg contain needle, and how many times? */
+static inline int ipt_dmesg_count(const char *needle)
+{
+	char cmd[512], line[1024];
+	int count = 0;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "dmesg 2>/dev/null");
+	f = popen(cmd, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle))
+			count++;
+	pclose(f);
+	return count;
+}
+
+/* The scheduler loader as a child; its stdout is readable from fd. */
+struct ipt_loader {
+	pid_t pid;
+	int fd;
+};
+
+static inline int ipt_loader_start(struct ipt_loader *l, const char *const extra[])
+{
+	char path[512];
+	const char *argv[16] = { NULL };
+	int p[2], i = 0;
+
+	ipt_path(path, sizeof(path), "bpf/scx_ipuswap");
+	argv[i++] = path;
+	while (extra && *extra && i < 15)
+		argv[i++] = *extra++;
+	if (pipe(p))
+		return -errno;
+	l->pid = fork();
+	if (l->pid < 0)
+		return -errno;
+	if (l->pid == 0) {
+		dup2(p[1], 1);
+		close(p[0]);
+		close(p[1]);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	l->fd = p[0];
+	return 0;
+}
+
+/* Wait up to secs for a line containing needle; copies output to stderr. */
+static inline bool ipt_loader_wait_line(struct ipt_loader *l, const char *needle, int secs)
+{
+	static char acc[65536];
+	static size_t used;
+	double end = ipt_now() + secs;
+
+	used = 0;
+	acc[0] = '\0';
+	while (ipt_now() < end) {
+		struct timeval tv = { .tv_sec = 1 };
+		fd_set rd;
+		ssize_t n;
+
+		FD_ZERO(&rd);
+		FD_SET(l->fd, &rd);
+		if (select(l->fd + 1, &rd, NULL, NULL, &tv) <= 0)
+			continue;
+		if (used >= sizeof(acc) - 1)
+			used = 0;
+		n = read(l->fd, acc + used, sizeof(acc) - 1 - used);
+		if (n <= 0)
+			return false;
+		fprintf(stderr, "%.*s", (int)n, acc + used);
+		used += n;
+		acc[used] = '\0';
+		if (strstr(acc, needle))
+			return true;
+	}
+	return false;
+}
+
+/* Send sig and reap; returns the wait status, or -1 after secs. */
+static inline int ipt_loader_stop(struct ipt_loader *l, int sig, int secs)
+{
+	double end = ipt_now() + secs;
+	char buf[4096];
+	int status;
+
+	if (sig)
+		kill(l->pid, sig);
+	while (ipt_now() < end) {
+		ssize_t n;
+
+		if (waitpid(l->pid, &status, WNOHANG) == l->pid) {
+			while ((n = read(l->fd, buf, sizeof(buf))) > 0)
+				fprintf(stderr, "%.*s", (int)n, buf);
+			close(l->fd);
+			return status;
+		}
+		usleep(50000);
+	}
+	kill(l->pid, SIGKILL);
+	waitpid(l->pid, &status, 0);
+	close(l->fd);
+	return -1;
+}
+
+#endif /* IPUSWAP_TEST_H */

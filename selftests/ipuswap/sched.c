@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scx_ipuswap through sched_ext: it attaches, schedules a storm of short
+ * threads and processes to completion, pins the module while attached, and
+ * detaches cleanly.
+ */
+#include <pthread.h>
+
+#include "kselftest_harness.h"
+#include "ipuswap_test.h"
+
+#define NR_ROUNDS	10
+#define NR_THREADS	64
+#define NR_FORKS	64
+
+static void *short_worker(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	for (unsigned long i = 0; i < 20000; i++)
+		x += i;
+	sched_yield();
+	usleep(100);
+	*(int *)arg = 1;
+	return NULL;
+}
+
+/* Many short-lived threads and processes; returns how many completed. */
+static int storm(void)
+{
+	int done[NR_THREADS], completed = 0;
+	pthread_t tids[NR_THREADS];
+
+	for (int r = 0; r < NR_ROUNDS; r++) {
+		memset(done, 0, sizeof(done));
+		for (int i = 0; i < NR_THREADS; i++)
+			if (pthread_create(&tids[i], NULL, short_worker, &done[i]))
+				return -1;
+		for (int i = 0; i < NR_THREADS; i++) {
+			pthread_join(tids[i], NULL);
+			completed += done[i];
+		}
+	}
+	for (int i = 0; i < NR_FORKS; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			int flag = 0;
+
+			short_worker(&flag);
+			_exit(flag ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			return -1;
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			completed++;
+	}
+	return completed;
+}
+
+static void read_state(char *buf, size_t len)
+{
+	if (ipt_read(SCX_STATE, buf, len))
+		snprintf(buf, len, "missing");
+}
+
+FIXTURE(sched) {
+	struct ipt_loader loader;
+	bool running;
+};
+
+FIXTURE_SETUP(sched)
+{
+	if (!ipt_module_loaded())
+		ASSERT_EQ(0, ipt_load_module(NULL));
+	self->running = false;
+}
+
+FIXTURE_TEARDOWN(sched)
+{
+	if (self->running)
+		ipt_loader_stop(&self->loader, SIGKILL, 30);
+	if (ipt_module_loaded())
+		ipt_unload_module_settled(10);
+}
+
+TEST_F_TIMEOUT(sched, attach_run_pin_detach, 600)
+{
+	const char *args[] = { "--stats", "2", NULL };
+	char state[64], ops[64];
+	int status, completed;
+
+	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+	self->running = true;
+	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("enabled", state);
+	ASSERT_EQ(0, ipt_read(SCX_OPS, ops, sizeof(ops)));
+	ASSERT_STREQ("ipuswap", ops);
+
+	completed = storm();
+	TH_LOG("%d of %d short tasks completed under scx_ipuswap", completed,
+	       NR_ROUNDS * NR_THREADS + NR_FORKS);
+	ASSERT_EQ(NR_ROUNDS * NR_THREADS + NR_FORKS, completed);
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("enabled", state) TH_LOG("scheduler was ejected during the storm");
+
+	/* The attached scheduler's kfunc calls hold the module. */
+	ASSERT_EQ(-EWOULDBLOCK, ipt_unload_module());
+	ASSERT_NE(0, system("rmmod ipuswap 2>/dev/null"));
+	ASSERT_TRUE(ipt_module_loaded());
+
+	status = ipt_loader_stop(&self->loader, SIGINT, 60);
+	self->running = false;
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("loader status %#x", status);
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("disabled", state);
+	ASSERT_FALSE(ipt_exists(SCX_OPS));
+	ASSERT_EQ(0, ipt_unload_module_settled(10));
+}
+
+TEST_F_TIMEOUT(sched, duration_detaches_by_itself, 300)
+{
+	const char *args[] = { "--duration", "3", "--stats", "0", NULL };
+	char state[64];
+	int status;
+
+	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+	self->running = true;
+	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+	status = ipt_loader_stop(&self->loader, 0, 120);
+	self->running = false;
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("disabled", state);
+}
+
+TEST_F_TIMEOUT(sched, refuses_without_module, 300)
+{
+	const char *args[] = { "--stats", "0", NULL };
+	char state[64];
+	int status;
+
+	ASSERT_EQ(0, ipt_unload_module_settled(10));
+	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+	self->running = true;
+	status = ipt_loader_stop(&self->loader, 0, 120);
+	self->running = false;
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_NE(0, WEXITSTATUS(status)) TH_LOG("loader ran without ipuswap.ko");
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("disabled", state);
+}
+
+TEST_F(sched, bad_flag_is_an_error)
+{
+	const char *args[] = { "--stats", "-3", NULL };
+	int status;
+
+	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+	self->running = true;
+	status = ipt_loader_stop(&self->loader, 0, 60);
+	self->running = false;
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(2, WEXITSTATUS(status));
+}
+
+TEST_HARNESS_MAIN
