@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipuswap_wire.h"
+#include "ipuswap_swap.h"
 #include "fw_core.h"
 #include "log.h"
 
@@ -222,6 +222,8 @@ static void window_forget_host(struct fw_core *c)
 	st_rlx32(&h->host_state, IPUSWAP_HOST_ABSENT);
 	st_rlx32(&h->host_nr_cpus, 0);
 	st_rlx64(&h->host_ping_seq, 0);
+	st_rlx64(&h->host_check_seq, 0);
+	st_rlx64(&h->fw_check_ack, 0);
 	st_rel64(&h->fw_ping_ack, 0);
 }
 
@@ -353,6 +355,61 @@ static void answer_ping(struct fw_core *c)
 	c->t->ops->notify_host(c->t, IPUSWAP_VEC_CTRL);
 }
 
+/*
+ * Wire self-check (struct ipuswap_check): decode what the host encoded,
+ * encode the same samples ourselves, report our layout and geometry. Every
+ * host-written count is clamped before use: the window is shared memory.
+ */
+static void answer_check(struct fw_core *c)
+{
+	struct ipuswap_window_hdr *h = c->hdr;
+	uint64_t seq = ld_acq64(&h->host_check_seq);
+	uint64_t off = ld_acq32(&h->region_offset);
+	struct ipuswap_check *chk;
+	uint32_t i, n;
+
+	if (seq == ld_rlx64(&h->fw_check_ack))
+		return;
+	if (off < IPUSWAP_HDR_SIZE || off > c->t->size ||
+	    c->t->size - off < sizeof(*chk)) {
+		fw_log("wire check: no room in the window, not answered");
+		st_rel64(&h->fw_check_ack, seq);
+		return;
+	}
+	chk = (struct ipuswap_check *)((char *)h + off);
+	n = chk->nr_words;
+	if (n > IPUSWAP_CHECK_WORDS)
+		n = IPUSWAP_CHECK_WORDS;
+	for (i = 0; i < n; i++) {
+		struct ipuswap_check_decoded *d = &chk->fw_decoded[i];
+		uint64_t w = chk->host_words[i];
+
+		memset(d, 0, sizeof(*d));
+		if (i % 2 == 0) {
+			d->state = IPUSWAP_HOME_STATE(w);
+			d->owner_or_reason = IPUSWAP_HOME_OWNER(w);
+			d->loc_or_idx = IPUSWAP_HOME_LOC(w);
+			d->version = IPUSWAP_HOME_VER(w);
+		} else {
+			d->state = IPUSWAP_CELL_STATE(w);
+			d->owner_or_reason = IPUSWAP_CELL_REASON(w);
+			d->loc_or_idx = IPUSWAP_CELL_IDX(w);
+			d->version = IPUSWAP_CELL_VER(w);
+		}
+		d->home_valid = ipuswap_home_valid(w, chk->nr_cpus);
+		d->cell_valid = ipuswap_cell_valid(w, chk->nr_tasks);
+		chk->fw_words[i] = ipuswap_check_sample(i);
+	}
+	memset(&chk->fw_layout, 0, sizeof(chk->fw_layout));
+	if (ipuswap_layout(off, ld_rlx64(&h->region_size), ld_acq32(&h->host_nr_cpus),
+			   &chk->fw_layout))
+		memset(&chk->fw_layout, 0, sizeof(chk->fw_layout));
+	ipuswap_check_sizes(chk->fw_sizes);
+	fw_dbg(1, "wire check %llu: %u words", (unsigned long long)seq, n);
+	st_rel64(&h->fw_check_ack, seq);
+	c->t->ops->notify_host(c->t, IPUSWAP_VEC_CTRL);
+}
+
 static void on_tick(struct fw_core *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
@@ -365,6 +422,7 @@ static void on_tick(struct fw_core *c)
 	/* Doorbells may be lost; the tick catches what they missed. */
 	check_host_state(c);
 	answer_ping(c);
+	answer_check(c);
 }
 
 static void on_transport(struct fw_core *c, int timeout_ms)
@@ -383,6 +441,7 @@ static void on_transport(struct fw_core *c, int timeout_ms)
 	if (ev.doorbells & (1ULL << IPUSWAP_VEC_CTRL)) {
 		check_host_state(c);
 		answer_ping(c);
+		answer_check(c);
 	}
 	for (v = IPUSWAP_VEC_CTRL + 1; v < c->t->nr_vectors; v++)
 		if (ev.doorbells & (1ULL << v))

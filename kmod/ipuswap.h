@@ -10,9 +10,10 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "ipuswap_wire.h"
+#include "ipuswap_swap.h"
 
 #define IPUSWAP_DRV_NAME	"ipuswap"
 #define IPUSWAP_PING_SAMPLES	1024
@@ -25,8 +26,10 @@ struct ipuswap_dev {
 	u64 window_size;
 	u32 peer_id;				/* our ivshmem peer id */
 	u32 fw_peer_id;				/* firmware's, from the header */
+	struct ipuswap_layout layout;		/* swap region for this machine */
+	wait_queue_head_t ctrl_wq;		/* woken by every CTRL interrupt */
 
-	/* Ping: the whole request/answer exchange runs under ping_lock. */
+	/* Ping and wire check: each exchange runs under ping_lock. */
 	struct mutex ping_lock;
 	struct completion ping_done;
 	u64 ping_seq;				/* outstanding request */
@@ -43,6 +46,10 @@ struct ipuswap_dev {
 	u64 live_last;				/* fw_liveness at last change */
 	unsigned long live_changed;		/* jiffies of last change */
 	bool fw_alive;				/* read locklessly by kfuncs */
+
+	u64 check_seq;
+	u32 check_words;			/* words compared by the last check */
+	u32 check_mismatches;
 
 	atomic64_t irqs[IPUSWAP_NR_VECTORS];
 	atomic_t sched_attached;

@@ -12,6 +12,8 @@
  * Diagnostics live in debugfs, /sys/kernel/debug/ipuswap/:
  *   info   key=value lines: window, firmware liveness, ping statistics
  *   ping   write N to run N ping round trips (doorbell out, MSI-X back)
+ *   wirecheck  write 1: host and firmware cross-check their builds of the
+ *          wire header (encode and decode every kind of word)
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -96,6 +98,7 @@ static irqreturn_t ipuswap_irq_ctrl(int irq, void *data)
 	u64 ack = smp_load_acquire(&idev->hdr->fw_ping_ack);
 
 	atomic64_inc(&idev->irqs[IPUSWAP_VEC_CTRL]);
+	wake_up(&idev->ctrl_wq);
 	/* A stale answer (to a ping that already timed out) is ignored. */
 	if (ack == READ_ONCE(idev->ping_seq) && !completion_done(&idev->ping_done)) {
 		WRITE_ONCE(idev->ping_recv_ns, ktime_get_ns());
@@ -176,6 +179,115 @@ static const struct file_operations ipuswap_ping_fops = {
 	.llseek = noop_llseek,
 };
 
+/* Compare the firmware's decoding of host word i with ours. */
+static bool ipuswap_check_one(struct ipuswap_dev *idev, struct ipuswap_check *chk, u32 i)
+{
+	struct ipuswap_check_decoded d = chk->fw_decoded[i];
+	u64 w = ipuswap_check_sample(i);
+	bool home = i % 2 == 0;
+
+	if (READ_ONCE(chk->fw_words[i]) != w)
+		return false;
+	if (home)
+		return d.state == IPUSWAP_HOME_STATE(w) &&
+		       d.owner_or_reason == IPUSWAP_HOME_OWNER(w) &&
+		       d.loc_or_idx == IPUSWAP_HOME_LOC(w) &&
+		       d.version == IPUSWAP_HOME_VER(w) &&
+		       d.home_valid == ipuswap_home_valid(w, chk->nr_cpus);
+	return d.state == IPUSWAP_CELL_STATE(w) &&
+	       d.owner_or_reason == IPUSWAP_CELL_REASON(w) &&
+	       d.loc_or_idx == IPUSWAP_CELL_IDX(w) &&
+	       d.version == IPUSWAP_CELL_VER(w) &&
+	       d.cell_valid == ipuswap_cell_valid(w, chk->nr_tasks);
+}
+
+static bool ipuswap_check_answered(struct ipuswap_dev *idev)
+{
+	/* Pairs with the firmware's release store after its answers. */
+	return smp_load_acquire(&idev->hdr->fw_check_ack) == idev->check_seq;
+}
+
+static int ipuswap_wirecheck(struct ipuswap_dev *idev)
+{
+	/* Offsets validated at probe, never re-read from the window. */
+	struct ipuswap_check *chk = (void *)idev->hdr + idev->layout.cells_offset;
+	struct device *dev = &idev->pdev->dev;
+	u32 sizes[8], i, bad = 0;
+	long left;
+
+	lockdep_assert_held(&idev->ping_lock);
+	/* The check borrows the swap region, which a scheduler would own. */
+	if (atomic_read(&idev->sched_attached))
+		return -EBUSY;
+	memset(chk, 0, sizeof(*chk));
+	chk->nr_words = IPUSWAP_CHECK_WORDS;
+	chk->nr_cpus = idev->layout.nr_cpus;
+	chk->nr_tasks = idev->layout.nr_tasks;
+	for (i = 0; i < IPUSWAP_CHECK_WORDS; i++)
+		chk->host_words[i] = ipuswap_check_sample(i);
+	idev->check_seq++;
+	/* The request is visible only after the samples are. */
+	smp_store_release(&idev->hdr->host_check_seq, idev->check_seq);
+	ipuswap_ring(idev, IPUSWAP_VEC_CTRL);
+	left = wait_event_interruptible_timeout(idev->ctrl_wq, ipuswap_check_answered(idev),
+						msecs_to_jiffies(ping_timeout_ms));
+	if (left < 0)
+		return left;
+	if (!left)
+		return -ETIMEDOUT;
+
+	for (i = 0; i < IPUSWAP_CHECK_WORDS; i++) {
+		if (!ipuswap_check_one(idev, chk, i)) {
+			if (!bad)
+				dev_err(dev, "wirecheck: word %u (%#llx) decoded differently by the firmware\n",
+					i, ipuswap_check_sample(i));
+			bad++;
+		}
+	}
+	if (memcmp(&chk->fw_layout, &idev->layout, sizeof(idev->layout))) {
+		dev_err(dev, "wirecheck: firmware derives a different swap-region layout\n");
+		bad++;
+	}
+	ipuswap_check_sizes(sizes);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		if (chk->fw_sizes[i] != sizes[i]) {
+			dev_err(dev, "wirecheck: geometry %u is %u in the firmware, %u here\n",
+				i, chk->fw_sizes[i], sizes[i]);
+			bad++;
+		}
+	}
+	idev->check_words = IPUSWAP_CHECK_WORDS;
+	idev->check_mismatches = bad;
+	memset(chk, 0, sizeof(*chk));
+	return bad ? -EPROTO : 0;
+}
+
+static ssize_t ipuswap_wirecheck_write(struct file *file, const char __user *buf,
+				       size_t len, loff_t *ppos)
+{
+	struct ipuswap_dev *idev = file->private_data;
+	unsigned int one;
+	int ret;
+
+	ret = kstrtouint_from_user(buf, len, 0, &one);
+	if (ret)
+		return ret;
+	if (one != 1)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&idev->ping_lock))
+		return -EINTR;
+	ret = ipuswap_wirecheck(idev);
+	mutex_unlock(&idev->ping_lock);
+	return ret ? ret : len;
+}
+
+static const struct file_operations ipuswap_wirecheck_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = ipuswap_wirecheck_write,
+	.llseek = noop_llseek,
+};
+
 static int ipuswap_cmp_u64(const void *a, const void *b)
 {
 	u64 x = *(const u64 *)a, y = *(const u64 *)b;
@@ -213,6 +325,10 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 		   idev->ping_lost);
 	seq_printf(m, "ping_last_ns=%llu\nping_samples=%u\n", idev->ping_last_ns, n);
 	seq_printf(m, "ping_p50_ns=%llu\nping_p99_ns=%llu\n", p50, p99);
+	seq_printf(m, "nr_cpus=%u\nnr_tasks=%u\ntask_stride=%u\n", idev->layout.nr_cpus,
+		   idev->layout.nr_tasks, idev->layout.task_stride);
+	seq_printf(m, "wirecheck_words=%u\nwirecheck_mismatches=%u\n",
+		   idev->check_words, idev->check_mismatches);
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
@@ -300,6 +416,15 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 			reg_off, reg_size, IPUSWAP_HDR_SIZE, size);
 		return -EINVAL;
 	}
+	if (ipuswap_layout(reg_off, reg_size, num_possible_cpus(), &idev->layout)) {
+		dev_err(dev, "window refused: %llu-byte swap region cannot hold %u tasks for %u CPUs\n",
+			reg_size, IPUSWAP_MIN_TASKS, num_possible_cpus());
+		return -EINVAL;
+	}
+	if (reg_size < sizeof(struct ipuswap_check)) {
+		dev_err(dev, "window refused: swap region smaller than the wire check area\n");
+		return -EINVAL;
+	}
 	idev->fw_peer_id = fw_peer;
 	return 0;
 }
@@ -376,6 +501,7 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	idev->pdev = pdev;
 	mutex_init(&idev->ping_lock);
 	init_completion(&idev->ping_done);
+	init_waitqueue_head(&idev->ctrl_wq);
 	INIT_DELAYED_WORK(&idev->live_work, ipuswap_live_work);
 
 	ret = pcim_enable_device(pdev);
@@ -398,6 +524,9 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -EBUSY;
 	}
 	pci_set_drvdata(pdev, idev);
+	/* Sequence words are ours: continue them across driver reloads. */
+	idev->ping_seq = READ_ONCE(idev->hdr->host_ping_seq);
+	idev->check_seq = READ_ONCE(idev->hdr->host_check_seq);
 	idev->live_last = READ_ONCE(idev->hdr->fw_liveness);
 	idev->live_changed = jiffies;
 	idev->fw_alive = true;
@@ -406,6 +535,7 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	idev->debugfs = debugfs_create_dir(IPUSWAP_DRV_NAME, NULL);
 	debugfs_create_file("info", 0444, idev->debugfs, idev, &ipuswap_info_fops);
 	debugfs_create_file("ping", 0200, idev->debugfs, idev, &ipuswap_ping_fops);
+	debugfs_create_file("wirecheck", 0200, idev->debugfs, idev, &ipuswap_wirecheck_fops);
 	rcu_assign_pointer(ipuswap_current, idev);
 	mutex_unlock(&ipuswap_bind_lock);
 

@@ -14,7 +14,11 @@
  *             +0x000  identity, written once by the firmware at start
  *             +0x040  firmware-written words (liveness, ping answer)
  *             +0x080  host-written words (ping request, host state)
- *   0x1000  swap region (home words, cells); filled by the swap protocol
+ *   0x1000  swap region, laid out by ipuswap_layout() from its size and
+ *           the host's CPU count (hdr.host_nr_cpus):
+ *             CPU cells      nr_cpus x struct ipuswap_cpu_cell (64 B each)
+ *             task table     nr_tasks x task_stride (struct ipuswap_task
+ *                            followed by the allowed-CPU bitmap)
  *   ...     up to hdr.size
  *
  * Every field has exactly one writer. Fields written by different agents
@@ -71,13 +75,15 @@ struct ipuswap_window_hdr {
 	__u64 fw_generation;	/* bumped each time the firmware (re)starts */
 	__u64 fw_ping_ack;	/* last host_ping_seq answered */
 	__u64 fw_tick_ns;	/* period of fw_liveness, nanoseconds */
-	__u8 pad1[IPUSWAP_CACHELINE - 32];
+	__u64 fw_check_ack;	/* last host_check_seq answered */
+	__u8 pad1[IPUSWAP_CACHELINE - 40];
 
 	/* +0x080: written by the host only. */
 	__u64 host_ping_seq;	/* ping request; answered in fw_ping_ack */
 	__u32 host_state;	/* enum ipuswap_host_state */
 	__u32 host_nr_cpus;	/* possible CPUs on the host */
-	__u8 pad2[IPUSWAP_CACHELINE - 16];
+	__u64 host_check_seq;	/* wire self-check request (struct ipuswap_check) */
+	__u8 pad2[IPUSWAP_CACHELINE - 24];
 };
 
 _Static_assert(sizeof(struct ipuswap_window_hdr) == 3 * IPUSWAP_CACHELINE,
@@ -88,5 +94,219 @@ _Static_assert(__builtin_offsetof(struct ipuswap_window_hdr, host_ping_seq) ==
 	       2 * IPUSWAP_CACHELINE, "host line moved");
 _Static_assert(sizeof(struct ipuswap_window_hdr) <= IPUSWAP_HDR_SIZE,
 	       "header does not fit its page");
+
+/*
+ * Home words and cell words.
+ *
+ * Every task the scheduler manages has one 64-bit home word; every CPU has
+ * one 64-bit decision word in its cell. A transition is a single
+ * compare-and-swap on one of these words (ipuswap_swap.h), so there is no
+ * second copy that could go stale.
+ *
+ *   home word  63........32 31......16 15....8 7.....0
+ *              version      location   owner   state
+ *   cell word  63........32 31......16 15....8 7.....0
+ *              task version task index reason  state
+ *
+ * The version of a home word advances on every transition. A cell names a
+ * task and the home-word version the proposer saw, so a proposal whose task
+ * moved since can never be enforced: the commit's CAS expects that version.
+ */
+
+/* Task states, named after the phases of the Open Atomic Ethernet swap. */
+enum ipuswap_task_state {
+	IPUSWAP_TASK_FREE	= 0,	/* slot unused */
+	IPUSWAP_TASK_HOST	= 1,	/* known to the host, not runnable */
+	IPUSWAP_TASK_QUEUED	= 2,	/* runnable, offered in the shared runqueue */
+	IPUSWAP_TASK_PROPOSE	= 3,	/* firmware proposes it for CPU `location` */
+	IPUSWAP_TASK_COMMIT	= 4,	/* a host CPU committed it: it runs there */
+	IPUSWAP_TASK_NR_STATES,
+};
+
+/* Who performed the transition that produced the word. */
+enum ipuswap_owner {
+	IPUSWAP_OWNER_NONE	= 0,
+	IPUSWAP_OWNER_HOST	= 1,
+	IPUSWAP_OWNER_FW	= 2,
+};
+
+/* Cell (per-CPU decision) states. */
+enum ipuswap_cell_state {
+	IPUSWAP_CELL_EMPTY	= 0,	/* nothing proposed for this CPU */
+	IPUSWAP_CELL_PROPOSE	= 1,	/* firmware: run task `index` at `version` */
+	IPUSWAP_CELL_COMMIT	= 2,	/* host took it (reflect + commit) */
+	IPUSWAP_CELL_ABORT	= 3,	/* host declined it, `reason` says why */
+	IPUSWAP_CELL_NR_STATES,
+};
+
+/*
+ * Why a transition did not happen. Every abort leaves the word exactly as
+ * it was and is counted by reason on the side that saw it.
+ */
+enum ipuswap_reason {
+	IPUSWAP_OK		= 0,
+	IPUSWAP_R_STALE		= 1,	/* the word moved since it was read */
+	IPUSWAP_R_STATE		= 2,	/* transition not legal from this state */
+	IPUSWAP_R_BAD_INDEX	= 3,	/* task index out of the table */
+	IPUSWAP_R_BAD_CPU	= 4,	/* CPU number out of range or not ours */
+	IPUSWAP_R_BAD_WORD	= 5,	/* undecodable state/owner combination */
+	IPUSWAP_R_NOT_ALLOWED	= 6,	/* CPU not in the task's allowed mask */
+	IPUSWAP_R_DECLINED	= 7,	/* the proposer withdrew its proposal */
+	IPUSWAP_R_TAKEN		= 8,	/* the host served the task itself */
+	IPUSWAP_NR_REASONS,
+};
+
+#define IPUSWAP_LOC_NONE	0xffffu
+#define IPUSWAP_MAX_CPUS	4096u		/* < IPUSWAP_LOC_NONE */
+#define IPUSWAP_MAX_TASKS	0xffffu		/* 16-bit task index */
+#define IPUSWAP_MIN_TASKS	64u
+
+#define IPUSWAP_HOME(state, owner, loc, ver)				\
+	((__u64)(__u8)(state) | (__u64)(__u8)(owner) << 8 |		\
+	 (__u64)(__u16)(loc) << 16 | (__u64)(__u32)(ver) << 32)
+#define IPUSWAP_HOME_STATE(w)	((__u8)(w))
+#define IPUSWAP_HOME_OWNER(w)	((__u8)((w) >> 8))
+#define IPUSWAP_HOME_LOC(w)	((__u16)((w) >> 16))
+#define IPUSWAP_HOME_VER(w)	((__u32)((w) >> 32))
+
+#define IPUSWAP_CELL(state, reason, idx, ver)				\
+	((__u64)(__u8)(state) | (__u64)(__u8)(reason) << 8 |		\
+	 (__u64)(__u16)(idx) << 16 | (__u64)(__u32)(ver) << 32)
+#define IPUSWAP_CELL_STATE(w)	((__u8)(w))
+#define IPUSWAP_CELL_REASON(w)	((__u8)((w) >> 8))
+#define IPUSWAP_CELL_IDX(w)	((__u16)((w) >> 16))
+#define IPUSWAP_CELL_VER(w)	((__u32)((w) >> 32))
+
+/* One cache line per CPU. */
+struct ipuswap_cpu_cell {
+	__u64 decision;		/* cell word; fw proposes, host commits/aborts */
+	__u64 host_taken;	/* host: decisions committed on this CPU */
+	__u64 host_self;	/* host: tasks this CPU served itself */
+	__u64 fw_proposed;	/* firmware: proposals written to this cell */
+	__u8 pad[IPUSWAP_CACHELINE - 32];
+};
+
+/*
+ * A task table entry; `cpus` (the allowed-CPU bitmap, host-written) has
+ * layout.cpu_words words. Attributes are written by the host only while it
+ * owns the task (state HOST or COMMIT, or after a retract); the version in
+ * the home word tells the firmware whether what it read is still current.
+ */
+struct ipuswap_task {
+	__u64 home;		/* home word */
+	__u32 pid;		/* host: for diagnostics only, never trusted back */
+	__u32 weight;		/* host: sched_ext weight (1..10000) */
+	__u64 runtime_ns;	/* host: runtime account */
+	__u64 fw_vtime;		/* firmware: policy state, kept here so a
+				 * restarted firmware recovers from the window
+				 */
+	__u64 cpus[];		/* host: allowed CPUs */
+};
+
+struct ipuswap_layout {
+	__u32 nr_cpus;
+	__u32 cpu_words;	/* __u64 words in a task's CPU bitmap */
+	__u32 task_stride;	/* bytes per task entry, cache-line multiple */
+	__u32 nr_tasks;
+	__u64 cells_offset;	/* from the window start */
+	__u64 tasks_offset;
+};
+
+_Static_assert(sizeof(struct ipuswap_cpu_cell) == IPUSWAP_CACHELINE,
+	       "cell is one cache line");
+_Static_assert(sizeof(struct ipuswap_task) == 32, "task entry head changed");
+
+/*
+ * Both sides derive the same layout from the header; returns 0, or -1 if
+ * the CPU count is out of range or the region cannot hold
+ * IPUSWAP_MIN_TASKS tasks for this many CPUs.
+ */
+static inline int ipuswap_layout(__u64 region_offset, __u64 region_size,
+				 __u32 nr_cpus, struct ipuswap_layout *l)
+{
+	__u64 cells, per_task, n;
+
+	if (nr_cpus == 0 || nr_cpus > IPUSWAP_MAX_CPUS)
+		return -1;
+	l->nr_cpus = nr_cpus;
+	l->cpu_words = (nr_cpus + 63) / 64;
+	per_task = sizeof(struct ipuswap_task) + 8ULL * l->cpu_words;
+	l->task_stride = (__u32)((per_task + IPUSWAP_CACHELINE - 1) &
+				 ~(__u64)(IPUSWAP_CACHELINE - 1));
+	cells = (__u64)nr_cpus * sizeof(struct ipuswap_cpu_cell);
+	if (cells > region_size)
+		return -1;
+	n = (region_size - cells) / l->task_stride;
+	if (n > IPUSWAP_MAX_TASKS)
+		n = IPUSWAP_MAX_TASKS;
+	if (n < IPUSWAP_MIN_TASKS)
+		return -1;
+	l->nr_tasks = (__u32)n;
+	l->cells_offset = region_offset;
+	l->tasks_offset = region_offset + cells;
+	return 0;
+}
+
+/*
+ * Wire self-check. With no scheduler attached, the host may borrow the
+ * start of the swap region (hdr.region_offset) for a struct ipuswap_check, fill host_words with
+ * sample words, and bump hdr.host_check_seq. The firmware decodes every
+ * host word with its own build of this header, encodes the same samples
+ * itself, reports the layout and struct geometry it was compiled with, and
+ * answers in hdr.fw_check_ack. The host then compares: the two builds of
+ * this header must agree bit for bit.
+ */
+#define IPUSWAP_CHECK_WORDS	128
+
+struct ipuswap_check_decoded {
+	__u32 version;
+	__u16 loc_or_idx;
+	__u8 state;
+	__u8 owner_or_reason;
+	__u8 home_valid;	/* ipuswap_home_valid(word, nr_cpus) */
+	__u8 cell_valid;	/* ipuswap_cell_valid(word, nr_tasks) */
+	__u8 pad[6];
+};
+
+struct ipuswap_check {
+	__u32 nr_words;					/* host */
+	__u32 nr_cpus;					/* host: for validity */
+	__u32 nr_tasks;					/* host: for validity */
+	__u32 pad;
+	__u64 host_words[IPUSWAP_CHECK_WORDS];		/* host */
+	struct ipuswap_check_decoded fw_decoded[IPUSWAP_CHECK_WORDS];	/* fw */
+	__u64 fw_words[IPUSWAP_CHECK_WORDS];		/* fw: its encodings */
+	struct ipuswap_layout fw_layout;		/* fw: from hdr fields */
+	__u32 fw_sizes[8];				/* fw: sizeof/offsetof */
+};
+
+/*
+ * Sample i for the self-check: even samples are home words, odd ones cell
+ * words; fields sweep every state, owner/reason and edge values. Both sides
+ * derive the same fields from i.
+ */
+static inline __u64 ipuswap_check_sample(__u32 i)
+{
+	static const __u32 vers[] = { 0, 1, 0x7fffffffu, 0xffffffffu };
+	static const __u16 locs[] = { 0, 1, 0xfffeu, IPUSWAP_LOC_NONE };
+	__u32 k = i / 2;
+
+	if (i % 2 == 0)
+		return IPUSWAP_HOME(k % 6, (k / 6) % 4, locs[(k / 24) % 4], vers[k % 4]);
+	return IPUSWAP_CELL(k % 5, (k / 5) % 10, locs[(k / 50) % 4], vers[(k + 1) % 4]);
+}
+
+/* The geometry a build of this header was compiled with. */
+static inline void ipuswap_check_sizes(__u32 sizes[8])
+{
+	sizes[0] = sizeof(struct ipuswap_window_hdr);
+	sizes[1] = __builtin_offsetof(struct ipuswap_window_hdr, fw_check_ack);
+	sizes[2] = __builtin_offsetof(struct ipuswap_window_hdr, host_check_seq);
+	sizes[3] = sizeof(struct ipuswap_cpu_cell);
+	sizes[4] = sizeof(struct ipuswap_task);
+	sizes[5] = sizeof(struct ipuswap_layout);
+	sizes[6] = sizeof(struct ipuswap_check);
+	sizes[7] = IPUSWAP_WIRE_VERSION;
+}
 
 #endif /* IPUSWAP_WIRE_H */

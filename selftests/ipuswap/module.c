@@ -76,6 +76,21 @@ TEST_F_TIMEOUT(mod, ping_1000_none_lost, 300)
 	       ipt_info("ping_p50_ns"), ipt_info("ping_p99_ns"));
 }
 
+/* The module's and the firmware's builds of ipuswap_wire.h agree. */
+TEST_F_TIMEOUT(mod, wire_header_agrees_with_firmware, 60)
+{
+	int ret = ipt_write(IPUSWAP_DEBUGFS "/wirecheck", "1");
+
+	ASSERT_EQ(0, ret) TH_LOG("wirecheck: %s, %lld mismatches (see dmesg)",
+				 strerror(-ret), ipt_info("wirecheck_mismatches"));
+	ASSERT_EQ(128, ipt_info("wirecheck_words"));
+	ASSERT_EQ(0, ipt_info("wirecheck_mismatches"));
+	/* Twice: sequence numbers carry over, the second is a new request. */
+	ASSERT_EQ(0, ipt_write(IPUSWAP_DEBUGFS "/wirecheck", "1"));
+	ASSERT_EQ(-EINVAL, ipt_write(IPUSWAP_DEBUGFS "/wirecheck", "2"));
+	ASSERT_GE(ipt_info("nr_tasks"), 64);
+}
+
 TEST_F(mod, ping_rejects_bad_counts)
 {
 	ASSERT_EQ(-EINVAL, ipt_write(IPUSWAP_DEBUGFS "/ping", "0"));
@@ -126,6 +141,12 @@ TEST(unbind_and_rebind)
 	ASSERT_FALSE(ipt_exists(IPUSWAP_DEBUGFS "/info"));
 	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/bind", bdf));
 	ASSERT_EQ(0, ipt_write(IPUSWAP_DEBUGFS "/ping", "10"));
+	ASSERT_EQ(0, ipt_write(IPUSWAP_DEBUGFS "/wirecheck", "1"));
+	/* A rebind continues the host's sequence words: still answered. */
+	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/unbind", bdf));
+	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/bind", bdf));
+	ASSERT_EQ(0, ipt_write(IPUSWAP_DEBUGFS "/ping", "10"));
+	ASSERT_EQ(0, ipt_write(IPUSWAP_DEBUGFS "/wirecheck", "1"));
 	ASSERT_EQ(0, ipt_unload_module());
 }
 
