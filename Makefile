@@ -5,6 +5,9 @@
 #   make demo       install deps, build, boot the VM and show the path working
 #   make fw-arm64   cross-build the firmware for the IPU's ARM cores
 #   make checkpatch run the kernel's checkpatch.pl on kmod/
+#   make model      check the Promela model of the protocol with spin
+#   make bench-proto  native protocol benchmark (the twin), CSV in Documentation/
+#   make docs       render Documentation/*.dot pictures
 
 O ?= $(CURDIR)/build
 override O := $(abspath $(O))
@@ -21,12 +24,12 @@ endif
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 
 .PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-host \
-	check-vm demo checkpatch clean help
+	check-vm demo checkpatch clean help model twin-check bench-proto docs
 
 all: kernel module bpf fw selftests
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# *//'
+	@sed -n '3,11p' Makefile | sed 's/^# *//'
 
 deps:
 	$(Q)scripts/deps
@@ -61,6 +64,24 @@ checkpatch: kernel
 	$(Q)$(KDIR)/scripts/checkpatch.pl --no-tree --quiet -f \
 		--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG kmod/*.c kmod/*.h && \
 		echo "checkpatch: kmod/ clean"
+
+model:
+	$(Q)$(MAKE) -C selftests/model O=$(O)/model
+
+twin-check: fw
+	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw twin-check
+
+bench-proto: fw
+	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw bench-proto \
+		CSV=$(CURDIR)/Documentation/benchmarks/proto.csv
+
+DOT_SRCS := $(wildcard Documentation/*.dot)
+
+docs: $(DOT_SRCS:.dot=.svg)
+
+Documentation/%.svg: Documentation/%.dot
+	@echo "  DOT     $@"
+	$(Q)dot -Tsvg $< -o $@
 
 # make check: the README's test command. Its last line is the summary.
 check:
