@@ -5,6 +5,9 @@
  * They are strong (not __weak) on purpose: libbpf resolves them from the
  * module's BTF (/sys/kernel/btf/ipuswap) at load time, so the scheduler
  * cannot load at all unless the module is loaded.
+ *
+ * The swap kfuncs return >= 0 on success, otherwise -(enum ipuswap_reason)
+ * from ipuswap_wire.h.
  */
 #ifndef IPUSWAP_KFUNCS_BPF_H
 #define IPUSWAP_KFUNCS_BPF_H
@@ -17,5 +20,16 @@ void ipuswap_detach(void) __ksym;
 u64 ipuswap_fw_liveness(void) __ksym;
 /* false once fw_liveness has stopped advancing */
 bool ipuswap_fw_alive(void) __ksym;
+
+/* The swap path (kmod/ipuswap_sched.c). */
+s32 ipuswap_task_create(struct task_struct *p) __ksym;
+void ipuswap_task_destroy(s32 idx) __ksym;
+s32 ipuswap_task_enqueue(s32 idx, s32 hint) __ksym;
+s32 ipuswap_cell_peek(s32 cpu) __ksym;
+s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed) __ksym;
+s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal) __ksym;
+void ipuswap_task_stop(s32 idx, u64 runtime_ns) __ksym;
+s32 ipuswap_task_retract(s32 idx) __ksym;
+s32 ipuswap_task_update(s32 idx, struct task_struct *p) __ksym;
 
 #endif /* IPUSWAP_KFUNCS_BPF_H */

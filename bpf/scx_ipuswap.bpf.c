@@ -1,58 +1,98 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * scx_ipuswap: a sched_ext scheduler whose decisions are to be made by
- * firmware on an IPU, exchanged with the host as bilateral swaps on a shared
- * window (see DESIGN.md). This is the walking skeleton: every piece is wired
- * end to end, but the policy still runs here on the host.
+ * scx_ipuswap: a sched_ext scheduler whose decisions are made by firmware
+ * on an IPU and exchanged with the host as bilateral swaps on a shared
+ * window (Documentation/protocol.md). Two modes share this file:
  *
- * a. What it does now
+ * a. swap (default)
  *
- *    One shared DSQ ordered by weighted vtime (or FIFO with the fifo_sched
- *    knob) that every CPU consumes from in ops.dispatch(). Per-CPU kthreads
- *    can run on one CPU only, so they skip the shared DSQ and go straight to
- *    that CPU's local DSQ. ops.select_cpu() only picks a CPU and never
- *    dispatches, so every placement passes through ops.enqueue(): that is
- *    the one place the swap path will have to hook.
+ *    Every task with a slot in the window's task table goes through its home
+ *    word. ops.enqueue() hands the task to the shared runqueue (HOST ->
+ *    QUEUED) and keeps its slot index in a host-side queue. The firmware
+ *    stages it (QUEUED -> PROPOSE for a CPU) and writes the proposal into
+ *    that CPU's cell. ops.dispatch() first takes what its cell proposes
+ *    (PROPOSE -> COMMIT, only at the version the cell names, and only if
+ *    the task's cpumask allows this CPU); if there is no valid proposal it
+ *    serves a queued task itself (QUEUED -> COMMIT). It never waits for
+ *    the firmware: a slow, hung or dead firmware only shifts dispatches
+ *    from "staged" to "self". ops.stopping() returns the task to the host
+ *    (COMMIT -> HOST) with its runtime; ops.dequeue() retracts a queued
+ *    task; set_cpumask/set_weight retract, rewrite the attributes and
+ *    re-enqueue, so the firmware never acts on attributes that changed.
  *
- * b. The module and the firmware
+ * b. bpf
  *
- *    ops.init() binds to ipuswap.ko with ipuswap_attach() and refuses to
- *    load when no valid IPU window is bound; ops.exit() detaches. ops.tick()
- *    samples the firmware's liveness counter and alive flag for the loader's
- *    stats. Liveness only informs (stats now, a deliberate detach later); it
- *    never decides where a task runs, so a dead firmware cannot strand one.
+ *    The same weighted-vtime policy on one shared DSQ, no agent: the
+ *    reference the offload is measured against.
  *
- * c. Next
+ * c. Always local, always a way out
  *
- *    Route ops.enqueue() and ops.dispatch() through the module's swap
- *    kfuncs: enqueue proposes the task's home word to the firmware, dispatch
- *    takes the decision the firmware committed for this CPU if there is one
- *    and otherwise performs the swap itself from the shared runqueue. The
- *    host's dispatch path never waits for the IPU.
+ *    Per-CPU kthreads go straight to their CPU's local DSQ. A task the
+ *    swap path refuses (no free slot, a word in an unexpected state) goes
+ *    to a FIFO fallback DSQ that every CPU also consumes, so nothing is
+ *    ever stranded by the offload path.
  *
- * d. Trade-offs
+ * d. Waking CPUs
  *
- *    Every CPU samples liveness on every tick: the kfuncs read one word of
- *    the window, cheaper than coordinating which CPU should sample. The
- *    published sample is last-writer-wins across CPUs, good enough for stats.
- *    Ticks only come while a task runs, so on an idle machine the sample is
- *    as old as the last busy tick.
+ *    A task held by BPF does not wake an idle CPU by itself. enqueue kicks
+ *    the task's CPU if it is idle; that CPU's dispatch then finds either the
+ *    firmware's proposal or the task itself.
+ *
+ * e. Trade-offs
+ *
+ *    The host queue of slot indices is one FIFO shared by all CPUs; a
+ *    dispatch looks at most SELF_SERVE_TRIES entries, pushing back tasks
+ *    that are proposed elsewhere or not allowed here. Liveness is sampled
+ *    on ticks for the stats; it decides only whether self-serve may also
+ *    take tasks proposed for other CPUs (when the firmware looks dead).
  */
 #include <scx/common.bpf.h>
 #include "ipuswap_kfuncs.bpf.h"
 #include "scx_ipuswap.h"
-/* Not read yet; included so the BPF build checks the layout asserts too. */
+/* Reason codes returned by the swap kfuncs. */
 #include <ipuswap_wire.h>
 
 char _license[] SEC("license") = "GPL";
 
 enum {
-	SHARED_DSQ		= 0,
+	SHARED_DSQ		= 0,	/* bpf mode: the weighted-vtime queue */
+	FALLBACK_DSQ		= 1,	/* swap mode: tasks the swap path refused */
 	NICE0_WEIGHT		= 100,	/* p->scx.weight of a nice 0 task */
+	MAX_SLOTS		= IPUSWAP_MAX_TASKS + 1,
+	SELF_SERVE_TRIES	= 16,
 };
 
 const volatile u64 slice_ns = SCX_SLICE_DFL;
 const volatile bool fifo_sched;
+const volatile u32 mode = IPUSWAP_MODE_SWAP;
+
+/* Per-task: the slot in the window's task table, -1 if not offloaded. */
+struct task_ctx {
+	s32 idx;
+	u64 started_at;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_ctx);
+} task_ctxs SEC(".maps");
+
+/* Trusted slot -> pid map; the window's pid field is never believed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SLOTS);
+	__type(key, u32);
+	__type(value, s32);
+} slot_pid SEC(".maps");
+
+/* The host's own queue of enqueued slots, for self-serve. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, MAX_SLOTS);
+	__type(value, s32);
+} self_queue SEC(".maps");
 
 /* Latest firmware sample, read by the loader. */
 u64 fw_liveness;
@@ -101,21 +141,19 @@ s32 BPF_STRUCT_OPS(ipuswap_select_cpu, struct task_struct *p, s32 prev_cpu,
 	return scx_bpf_select_cpu_dfl(p, prev_cpu, wake_flags, &is_idle);
 }
 
-void BPF_STRUCT_OPS(ipuswap_enqueue, struct task_struct *p, u64 enq_flags)
+static bool is_percpu_kthread(const struct task_struct *p)
+{
+	return (p->flags & PF_KTHREAD) && p->nr_cpus_allowed == 1;
+}
+
+static struct task_ctx *task_ctx(struct task_struct *p)
+{
+	return bpf_task_storage_get(&task_ctxs, p, 0, 0);
+}
+
+static void bpf_mode_enqueue(struct task_struct *p, u64 enq_flags)
 {
 	u64 vtime;
-
-	stat_inc(IPUSWAP_STAT_ENQUEUE);
-
-	/*
-	 * On the shared DSQ a per-CPU kthread would be skipped by every CPU
-	 * but its own; we are on its CPU's runqueue, so queue it right here.
-	 */
-	if ((p->flags & PF_KTHREAD) && p->nr_cpus_allowed == 1) {
-		stat_inc(IPUSWAP_STAT_LOCAL);
-		scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, enq_flags);
-		return;
-	}
 
 	if (fifo_sched) {
 		scx_bpf_dispatch(p, SHARED_DSQ, slice_ns, enq_flags);
@@ -130,14 +168,176 @@ void BPF_STRUCT_OPS(ipuswap_enqueue, struct task_struct *p, u64 enq_flags)
 	scx_bpf_dispatch_vtime(p, SHARED_DSQ, slice_ns, vtime, enq_flags);
 }
 
+/* Hand @p to the shared runqueue; false if the swap path refused it. */
+static bool swap_enqueue(struct task_struct *p)
+{
+	struct task_ctx *tctx = task_ctx(p);
+	s32 cpu = scx_bpf_task_cpu(p), r;
+
+	if (!tctx || tctx->idx < 0)
+		return false;
+	r = ipuswap_task_enqueue(tctx->idx, cpu);
+	if (r == -IPUSWAP_R_STATE) {
+		/*
+		 * Still COMMIT: a dispatch of it was dropped by sched_ext
+		 * (dequeued meanwhile), so it never ran and never stopped.
+		 * The host owns COMMIT; close it and offer the task again.
+		 */
+		ipuswap_task_stop(tctx->idx, 0);
+		r = ipuswap_task_enqueue(tctx->idx, cpu);
+	}
+	if (r < 0)
+		return false;
+	if (bpf_map_push_elem(&self_queue, &tctx->idx, 0)) {
+		ipuswap_task_retract(tctx->idx);
+		return false;
+	}
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return true;
+}
+
+void BPF_STRUCT_OPS(ipuswap_enqueue, struct task_struct *p, u64 enq_flags)
+{
+	stat_inc(IPUSWAP_STAT_ENQUEUE);
+
+	/*
+	 * On a shared queue a per-CPU kthread would be skipped by every CPU
+	 * but its own; we are on its CPU's runqueue, so queue it right here.
+	 */
+	if (is_percpu_kthread(p)) {
+		stat_inc(IPUSWAP_STAT_LOCAL);
+		scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, enq_flags);
+		return;
+	}
+	if (mode == IPUSWAP_MODE_BPF) {
+		bpf_mode_enqueue(p, enq_flags);
+		return;
+	}
+	if (!swap_enqueue(p)) {
+		stat_inc(IPUSWAP_STAT_FALLBACK);
+		scx_bpf_dispatch(p, FALLBACK_DSQ, slice_ns, enq_flags);
+	}
+}
+
+/* The task in slot @idx, acquired, if it still is that slot's task. */
+static struct task_struct *slot_task(s32 idx)
+{
+	struct task_struct *p;
+	struct task_ctx *tctx;
+	u32 key = idx;
+	s32 *pid;
+
+	pid = bpf_map_lookup_elem(&slot_pid, &key);
+	if (!pid || !*pid)
+		return NULL;
+	p = bpf_task_from_pid(*pid);
+	if (!p)
+		return NULL;
+	tctx = task_ctx(p);
+	if (!tctx || tctx->idx != idx) {
+		bpf_task_release(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* Take the firmware's proposal for @cpu, if there is a valid one. */
+static bool swap_take(s32 cpu)
+{
+	struct task_struct *p;
+	bool allowed;
+	s32 idx, r;
+
+	idx = ipuswap_cell_peek(cpu);
+	if (idx < 0) {
+		if (idx != -IPUSWAP_R_NO_PROPOSAL)
+			stat_inc(IPUSWAP_STAT_ABORT);
+		return false;
+	}
+	p = slot_task(idx);
+	/* REFLECT: the host's own cpumask decides whether this CPU may run it. */
+	allowed = p && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+	r = ipuswap_task_take(cpu, idx, allowed);
+	if (r < 0) {
+		stat_inc(IPUSWAP_STAT_ABORT);
+		if (p)
+			bpf_task_release(p);
+		return false;
+	}
+	if (!p) {
+		/* Committed, but the task exited meanwhile: give the slot back. */
+		ipuswap_task_stop(idx, 0);
+		stat_inc(IPUSWAP_STAT_LOST_TASK);
+		return false;
+	}
+	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, 0);
+	bpf_task_release(p);
+	stat_inc(IPUSWAP_STAT_STAGED);
+	return true;
+}
+
+/* No proposal: serve a queued task ourselves rather than wait. */
+static bool swap_self_serve(s32 cpu)
+{
+	bool steal = !ipuswap_fw_alive();
+	struct task_struct *p;
+	s32 idx, r;
+	int i;
+
+	bpf_for(i, 0, SELF_SERVE_TRIES) {
+		if (bpf_map_pop_elem(&self_queue, &idx))
+			return false;
+		p = slot_task(idx);
+		if (!p)
+			continue;	/* exited: its slot is gone */
+		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
+			bpf_map_push_elem(&self_queue, &idx, 0);
+			bpf_task_release(p);
+			continue;
+		}
+		r = ipuswap_task_self_serve(idx, cpu, steal);
+		if (!r) {
+			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, 0);
+			bpf_task_release(p);
+			stat_inc(IPUSWAP_STAT_SELF);
+			return true;
+		}
+		if (r == -IPUSWAP_R_DECLINED) {
+			/* Proposed to another CPU: that CPU takes it. */
+			bpf_map_push_elem(&self_queue, &idx, 0);
+			stat_inc(IPUSWAP_STAT_REQUEUE);
+		}
+		/* Anything else: no longer queued (taken, retracted); drop. */
+		bpf_task_release(p);
+	}
+	return false;
+}
+
 void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
 {
-	if (scx_bpf_consume(SHARED_DSQ))
+	if (mode == IPUSWAP_MODE_BPF) {
+		if (scx_bpf_consume(SHARED_DSQ))
+			stat_inc(IPUSWAP_STAT_DISPATCH);
+		return;
+	}
+	if (swap_take(cpu) || swap_self_serve(cpu)) {
+		stat_inc(IPUSWAP_STAT_DISPATCH);
+		return;
+	}
+	if (scx_bpf_consume(FALLBACK_DSQ))
 		stat_inc(IPUSWAP_STAT_DISPATCH);
 }
 
 void BPF_STRUCT_OPS(ipuswap_running, struct task_struct *p)
 {
+	struct task_ctx *tctx;
+
+	if (mode == IPUSWAP_MODE_SWAP) {
+		tctx = task_ctx(p);
+		if (tctx)
+			tctx->started_at = bpf_ktime_get_ns();
+		return;
+	}
 	/* Racy across CPUs, but only ever moves forward; an error is brief. */
 	if (!fifo_sched && vtime_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
@@ -145,8 +345,15 @@ void BPF_STRUCT_OPS(ipuswap_running, struct task_struct *p)
 
 void BPF_STRUCT_OPS(ipuswap_stopping, struct task_struct *p, bool runnable)
 {
+	struct task_ctx *tctx;
 	u64 used;
 
+	if (mode == IPUSWAP_MODE_SWAP) {
+		tctx = task_ctx(p);
+		if (tctx && tctx->idx >= 0)
+			ipuswap_task_stop(tctx->idx, bpf_ktime_get_ns() - tctx->started_at);
+		return;
+	}
 	if (fifo_sched)
 		return;
 
@@ -157,6 +364,88 @@ void BPF_STRUCT_OPS(ipuswap_stopping, struct task_struct *p, bool runnable)
 	 */
 	used = p->scx.slice < slice_ns ? slice_ns - p->scx.slice : 0;
 	p->scx.dsq_vtime += used * NICE0_WEIGHT / p->scx.weight;
+}
+
+void BPF_STRUCT_OPS(ipuswap_dequeue, struct task_struct *p, u64 deq_flags)
+{
+	struct task_ctx *tctx;
+
+	if (mode != IPUSWAP_MODE_SWAP)
+		return;
+	tctx = task_ctx(p);
+	if (tctx && tctx->idx >= 0)
+		ipuswap_task_retract(tctx->idx);
+}
+
+/* Attributes change only while the host owns the task (see the kfunc). */
+static void swap_update(struct task_struct *p)
+{
+	struct task_ctx *tctx;
+
+	if (mode != IPUSWAP_MODE_SWAP)
+		return;
+	tctx = task_ctx(p);
+	if (tctx && tctx->idx >= 0 && ipuswap_task_update(tctx->idx, p) == 1)
+		ipuswap_task_enqueue(tctx->idx, scx_bpf_task_cpu(p));
+}
+
+void BPF_STRUCT_OPS(ipuswap_set_weight, struct task_struct *p, u32 weight)
+{
+	swap_update(p);
+}
+
+void BPF_STRUCT_OPS(ipuswap_set_cpumask, struct task_struct *p,
+		    const struct cpumask *cpumask)
+{
+	swap_update(p);
+}
+
+s32 BPF_STRUCT_OPS(ipuswap_init_task, struct task_struct *p,
+		   struct scx_init_task_args *args)
+{
+	struct task_ctx *tctx;
+	s32 idx, pid = p->pid;
+	u32 key;
+
+	tctx = bpf_task_storage_get(&task_ctxs, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!tctx)
+		return -ENOMEM;
+	tctx->idx = -1;
+	if (mode != IPUSWAP_MODE_SWAP)
+		return 0;
+	idx = ipuswap_task_create(p);
+	if (idx < 0 || idx >= MAX_SLOTS)
+		return 0;	/* served through the fallback DSQ */
+	key = idx;
+	if (bpf_map_update_elem(&slot_pid, &key, &pid, BPF_ANY)) {
+		ipuswap_task_destroy(idx);
+		return 0;
+	}
+	tctx->idx = idx;
+	return 0;
+}
+
+void BPF_STRUCT_OPS(ipuswap_exit_task, struct task_struct *p,
+		    struct scx_exit_task_args *args)
+{
+	struct task_ctx *tctx = task_ctx(p);
+	s32 zero = 0;
+	u32 key;
+
+	if (!tctx || tctx->idx < 0)
+		return;
+	key = tctx->idx;
+	bpf_map_update_elem(&slot_pid, &key, &zero, BPF_ANY);
+	ipuswap_task_destroy(tctx->idx);
+	tctx->idx = -1;
+}
+
+void BPF_STRUCT_OPS(ipuswap_cpu_online, s32 cpu)
+{
+}
+
+void BPF_STRUCT_OPS(ipuswap_cpu_offline, s32 cpu)
+{
 }
 
 void BPF_STRUCT_OPS(ipuswap_enable, struct task_struct *p)
@@ -185,7 +474,8 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(ipuswap_init)
 	/* The loader may print stats before the first tick. */
 	fw_sample();
 
-	return scx_bpf_create_dsq(SHARED_DSQ, -1);
+	ret = scx_bpf_create_dsq(SHARED_DSQ, -1);
+	return ret ? ret : scx_bpf_create_dsq(FALLBACK_DSQ, -1);
 }
 
 void BPF_STRUCT_OPS(ipuswap_exit, struct scx_exit_info *ei)
@@ -205,6 +495,13 @@ SCX_OPS_DEFINE(ipuswap_ops,
 	       .tick			= (void *)ipuswap_tick,
 	       .running			= (void *)ipuswap_running,
 	       .stopping		= (void *)ipuswap_stopping,
+	       .dequeue			= (void *)ipuswap_dequeue,
+	       .set_weight		= (void *)ipuswap_set_weight,
+	       .set_cpumask		= (void *)ipuswap_set_cpumask,
+	       .init_task		= (void *)ipuswap_init_task,
+	       .exit_task		= (void *)ipuswap_exit_task,
+	       .cpu_online		= (void *)ipuswap_cpu_online,
+	       .cpu_offline		= (void *)ipuswap_cpu_offline,
 	       .enable			= (void *)ipuswap_enable,
 	       .init			= (void *)ipuswap_init,
 	       .exit			= (void *)ipuswap_exit,

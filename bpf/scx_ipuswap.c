@@ -38,16 +38,26 @@ enum {
 	OPT_STATS	= 256,
 	OPT_DURATION,
 	OPT_SLICE_US,
+	OPT_MODE,
+	OPT_MONITOR,
 };
 
+#define IPUSWAP_INFO	"/sys/kernel/debug/ipuswap/info"
+
 const char help_fmt[] =
-"A sched_ext scheduler whose decisions are made on an IPU (walking skeleton:\n"
-"the policy still runs on the host). Needs ipuswap.ko with a bound window.\n"
+"A sched_ext scheduler whose decisions are made on an IPU and exchanged with\n"
+"the host as bilateral swaps. Needs ipuswap.ko with a bound window.\n"
 "\n"
 "See the top comment in scx_ipuswap.bpf.c for the design.\n"
 "\n"
-"Usage: %s [--stats SECS] [--duration SECS] [--slice-us US] [-f] [-v]\n"
+"Usage: %s [--mode swap|bpf] [--stats SECS] [--duration SECS] [--slice-us US]\n"
+"       [-f] [-v]\n"
+"       %s --monitor SECS\n"
 "\n"
+"  --mode MODE       swap: the firmware proposes, the host commits (default)\n"
+"                    bpf: the same policy in BPF alone, no agent\n"
+"  --monitor SECS    Do not load anything: print the module's counters of a\n"
+"                    running instance every SECS seconds until SIGINT\n"
 "  --stats SECS      Print a stats line every SECS seconds (default 1, 0: none)\n"
 "  --duration SECS   Detach and exit 0 after SECS seconds (default: until\n"
 "                    SIGINT/SIGTERM)\n"
@@ -62,6 +72,8 @@ static const struct option long_opts[] = {
 	{ "stats",	required_argument,	NULL,	OPT_STATS },
 	{ "duration",	required_argument,	NULL,	OPT_DURATION },
 	{ "slice-us",	required_argument,	NULL,	OPT_SLICE_US },
+	{ "mode",	required_argument,	NULL,	OPT_MODE },
+	{ "monitor",	required_argument,	NULL,	OPT_MONITOR },
 	{ "fifo",	no_argument,		NULL,	'f' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "help",	no_argument,		NULL,	'h' },
@@ -145,6 +157,45 @@ static void sleep_until(u64 ns)
 	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
 }
 
+/*
+ * The module's counters (debugfs), appended to a stats line: the swap
+ * path's own view, including the firmware's decision count from the window.
+ * With -v, aborts by reason too. Prints nothing if the module is absent.
+ */
+static void print_module_stats(bool all_aborts)
+{
+	static const char * const keys[] = {
+		"dispatch_staged", "dispatch_self", "fw_alive", "fw_decisions",
+		"fw_liveness",
+	};
+	char line[256];
+	u64 aborts = 0;
+	FILE *f;
+
+	f = fopen(IPUSWAP_INFO, "r");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '=');
+
+		if (!eq)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (!strncmp(line, "abort_", 6)) {
+			aborts += strtoull(eq + 1, NULL, 10);
+			if (all_aborts)
+				printf(" %s", line);
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if ((size_t)(eq - line) == strlen(keys[i]) &&
+			    !strncmp(line, keys[i], eq - line))
+				printf(" %s", line);
+	}
+	fclose(f);
+	printf(" aborts=%llu", (unsigned long long)aborts);
+}
+
 static void print_stats(struct scx_ipuswap *skel)
 {
 	u64 totals[IPUSWAP_NR_STATS] = {};
@@ -160,20 +211,43 @@ static void print_stats(struct scx_ipuswap *skel)
 			totals[idx] += vals[cpu];
 	}
 
-	printf("stats: enqueues=%llu dispatches=%llu local=%llu "
-	       "fw_samples=%llu fw_liveness=%llu fw_alive=%d\n",
+	printf("stats: enqueues=%llu dispatches=%llu local=%llu fallback=%llu "
+	       "staged=%llu self=%llu requeue=%llu host_aborts=%llu",
 	       (unsigned long long)totals[IPUSWAP_STAT_ENQUEUE],
 	       (unsigned long long)totals[IPUSWAP_STAT_DISPATCH],
 	       (unsigned long long)totals[IPUSWAP_STAT_LOCAL],
-	       (unsigned long long)totals[IPUSWAP_STAT_FW_SAMPLE],
-	       (unsigned long long)skel->bss->fw_liveness,
-	       skel->bss->fw_alive ? 1 : 0);
+	       (unsigned long long)totals[IPUSWAP_STAT_FALLBACK],
+	       (unsigned long long)totals[IPUSWAP_STAT_STAGED],
+	       (unsigned long long)totals[IPUSWAP_STAT_SELF],
+	       (unsigned long long)totals[IPUSWAP_STAT_REQUEUE],
+	       (unsigned long long)totals[IPUSWAP_STAT_ABORT]);
+	print_module_stats(verbose);
+	printf("\n");
+}
+
+/* --monitor: the module's counters of whatever scheduler is running. */
+static int monitor(u64 every_ns)
+{
+	if (access(IPUSWAP_INFO, R_OK)) {
+		fprintf(stderr, PROG ": %s: %s (is ipuswap.ko loaded and bound?)\n",
+			IPUSWAP_INFO, strerror(errno));
+		return EXIT_FAILURE;
+	}
+	while (!exit_req) {
+		printf("monitor:");
+		print_module_stats(verbose);
+		printf("\n");
+		sleep_until(now_ns() + every_ns);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	u64 stats_ns = NSEC_PER_SEC, duration_ns = 0, slice_ns = 0;
 	bool fifo = false, has_deadline = false;
+	u32 mode = IPUSWAP_MODE_SWAP;
+	u64 monitor_ns = 0;
 	struct sigaction sa = { .sa_handler = sigint_handler };
 	struct scx_ipuswap *skel;
 	struct bpf_link *link;
@@ -200,6 +274,19 @@ int main(int argc, char **argv)
 		case OPT_SLICE_US:
 			slice_ns = parse_slice_us(optarg);
 			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "swap"))
+				mode = IPUSWAP_MODE_SWAP;
+			else if (!strcmp(optarg, "bpf"))
+				mode = IPUSWAP_MODE_BPF;
+			else
+				usage_error("--mode: '%s' is not swap or bpf", optarg);
+			break;
+		case OPT_MONITOR:
+			monitor_ns = parse_secs("monitor", optarg);
+			if (!monitor_ns)
+				usage_error("--monitor: needs a period above 0");
+			break;
 		case 'f':
 			fifo = true;
 			break;
@@ -207,7 +294,7 @@ int main(int argc, char **argv)
 			verbose = true;
 			break;
 		case 'h':
-			printf(help_fmt, basename(argv[0]));
+			printf(help_fmt, basename(argv[0]), basename(argv[0]));
 			return 0;
 		case ':':
 			usage_error("option '%s' requires an argument",
@@ -230,6 +317,9 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
+	if (monitor_ns)
+		return monitor(monitor_ns);
+
 	/* SCX_OPS_OPEN() would only say "kernel too old?" */
 	if (access(SCX_SYSFS, F_OK)) {
 		fprintf(stderr, PROG ": this kernel has no sched_ext (%s missing)\n",
@@ -248,6 +338,7 @@ restart:
 	if (slice_ns)
 		skel->rodata->slice_ns = slice_ns;
 	skel->rodata->fifo_sched = fifo;
+	skel->rodata->mode = mode;
 
 	/* libbpf's own error for this case names a kfunc, not the cause. */
 	if (access(MODULE_BTF, F_OK))

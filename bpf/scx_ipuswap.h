@@ -6,12 +6,23 @@
 #ifndef SCX_IPUSWAP_H
 #define SCX_IPUSWAP_H
 
+enum ipuswap_mode {
+	IPUSWAP_MODE_SWAP	= 0,	/* firmware proposes, host commits by swap */
+	IPUSWAP_MODE_BPF	= 1,	/* same policy in BPF alone, no agent */
+};
+
 /* Keys of the per-CPU "stats" array map; the loader sums over CPUs. */
 enum ipuswap_stat {
 	IPUSWAP_STAT_ENQUEUE,	/* ops.enqueue() calls */
 	IPUSWAP_STAT_DISPATCH,	/* tasks moved from the shared DSQ to a CPU */
 	IPUSWAP_STAT_LOCAL,	/* per-CPU kthreads put straight on their CPU */
 	IPUSWAP_STAT_FW_SAMPLE,	/* firmware liveness samples taken */
+	IPUSWAP_STAT_STAGED,	/* swap: firmware's proposal committed */
+	IPUSWAP_STAT_SELF,	/* swap: host served a queued task itself */
+	IPUSWAP_STAT_FALLBACK,	/* swap refused a task: fallback DSQ */
+	IPUSWAP_STAT_ABORT,	/* swap: a proposal or self-serve aborted */
+	IPUSWAP_STAT_REQUEUE,	/* swap: self-serve skipped a task proposed elsewhere */
+	IPUSWAP_STAT_LOST_TASK,	/* swap: committed slot whose task was gone */
 	IPUSWAP_NR_STATS,
 };
 

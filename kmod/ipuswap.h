@@ -18,6 +18,23 @@
 #define IPUSWAP_DRV_NAME	"ipuswap"
 #define IPUSWAP_PING_SAMPLES	1024
 
+/* Host-side counters of the swap path, per CPU (see debugfs info). */
+enum ipuswap_sched_stat {
+	IPUSWAP_ST_CREATE,
+	IPUSWAP_ST_DESTROY,
+	IPUSWAP_ST_ENQUEUE,
+	IPUSWAP_ST_TAKE,	/* firmware proposal committed */
+	IPUSWAP_ST_SELF,	/* host served a task itself */
+	IPUSWAP_ST_STOP,
+	IPUSWAP_ST_RETRACT,
+	IPUSWAP_NR_SCHED_STATS,
+};
+
+struct ipuswap_sched_stats {
+	u64 count[IPUSWAP_NR_SCHED_STATS];
+	u64 aborts[IPUSWAP_NR_REASONS];
+};
+
 /* One bound IPU. Only one may be bound at a time (ipuswap_current). */
 struct ipuswap_dev {
 	struct pci_dev *pdev;
@@ -51,6 +68,11 @@ struct ipuswap_dev {
 	u32 check_words;			/* words compared by the last check */
 	u32 check_mismatches;
 
+	/* Swap path (ipuswap_sched.c). Slot ownership lives in host memory. */
+	unsigned long *slot_used;		/* layout.nr_tasks bits */
+	u32 slot_hint;				/* where to look for a free slot */
+	struct ipuswap_sched_stats __percpu *stats;
+
 	atomic64_t irqs[IPUSWAP_NR_VECTORS];
 	atomic_t sched_attached;
 	struct dentry *debugfs;
@@ -62,5 +84,9 @@ void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state);
 
 int ipuswap_kfuncs_register(void);
+int ipuswap_sched_alloc(struct ipuswap_dev *idev);
+void ipuswap_sched_free(struct ipuswap_dev *idev);
+void ipuswap_sched_reset(struct ipuswap_dev *idev);
+u64 ipuswap_sched_sum(struct ipuswap_dev *idev, int stat, bool abort);
 
 #endif /* IPUSWAP_H */

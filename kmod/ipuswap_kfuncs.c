@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kfuncs the scx_ipuswap scheduler calls. They run in sched_ext callbacks,
+ * kfuncs the scx_ipuswap scheduler calls to attach and watch the IPU (the
+ * swap path itself is in ipuswap_sched.c). They run in sched_ext callbacks,
  * often under a runqueue lock: they never sleep, never wait for the IPU and
  * only touch local memory plus, at attach/detach, one posted doorbell write.
  * With no IPU bound they report that instead of failing the caller.
@@ -29,6 +30,7 @@ __bpf_kfunc s32 ipuswap_attach(void)
 	if (idev) {
 		ret = -EBUSY;
 		if (atomic_cmpxchg(&idev->sched_attached, 0, 1) == 0) {
+			ipuswap_sched_reset(idev);
 			ipuswap_set_host_state(idev, IPUSWAP_HOST_SCHED);
 			ret = 0;
 		}
@@ -90,6 +92,16 @@ BTF_ID_FLAGS(func, ipuswap_attach)
 BTF_ID_FLAGS(func, ipuswap_detach)
 BTF_ID_FLAGS(func, ipuswap_fw_liveness)
 BTF_ID_FLAGS(func, ipuswap_fw_alive)
+/* The swap path, ipuswap_sched.c: one set per module and hook. */
+BTF_ID_FLAGS(func, ipuswap_task_create, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, ipuswap_task_destroy)
+BTF_ID_FLAGS(func, ipuswap_task_enqueue)
+BTF_ID_FLAGS(func, ipuswap_cell_peek)
+BTF_ID_FLAGS(func, ipuswap_task_take)
+BTF_ID_FLAGS(func, ipuswap_task_self_serve)
+BTF_ID_FLAGS(func, ipuswap_task_stop)
+BTF_ID_FLAGS(func, ipuswap_task_retract)
+BTF_ID_FLAGS(func, ipuswap_task_update, KF_TRUSTED_ARGS)
 BTF_KFUNCS_END(ipuswap_kfunc_ids)
 
 static const struct btf_kfunc_id_set ipuswap_kfunc_set = {
@@ -104,6 +116,5 @@ int ipuswap_kfuncs_register(void)
 		pr_err("ipuswap: kernel lacks CONFIG_DEBUG_INFO_BTF_MODULES, kfuncs unusable\n");
 		return -ENOENT;
 	}
-	return register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS,
-					 &ipuswap_kfunc_set);
+	return register_btf_kfunc_id_set(BPF_PROG_TYPE_STRUCT_OPS, &ipuswap_kfunc_set);
 }

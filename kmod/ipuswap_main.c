@@ -295,12 +295,47 @@ static int ipuswap_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* Proposals the firmware says it made (its counters; for stats only). */
+static u64 ipuswap_fw_decisions(struct ipuswap_dev *idev)
+{
+	u64 sum = 0;
+	u32 cpu;
+
+	for (cpu = 0; cpu < idev->layout.nr_cpus; cpu++)
+		sum += READ_ONCE(ipuswap_cell_at(idev->hdr, &idev->layout, cpu)->fw_proposed);
+	return sum;
+}
+
+static const char * const ipuswap_stat_names[IPUSWAP_NR_SCHED_STATS] = {
+	[IPUSWAP_ST_CREATE] = "task_create",
+	[IPUSWAP_ST_DESTROY] = "task_destroy",
+	[IPUSWAP_ST_ENQUEUE] = "enqueues",
+	[IPUSWAP_ST_TAKE] = "dispatch_staged",
+	[IPUSWAP_ST_SELF] = "dispatch_self",
+	[IPUSWAP_ST_STOP] = "stops",
+	[IPUSWAP_ST_RETRACT] = "retracts",
+};
+
+static const char * const ipuswap_reason_names[IPUSWAP_NR_REASONS] = {
+	[IPUSWAP_OK] = "ok",
+	[IPUSWAP_R_STALE] = "stale",
+	[IPUSWAP_R_STATE] = "state",
+	[IPUSWAP_R_BAD_INDEX] = "bad_index",
+	[IPUSWAP_R_BAD_CPU] = "bad_cpu",
+	[IPUSWAP_R_BAD_WORD] = "bad_word",
+	[IPUSWAP_R_NOT_ALLOWED] = "not_allowed",
+	[IPUSWAP_R_DECLINED] = "declined",
+	[IPUSWAP_R_TAKEN] = "taken",
+	[IPUSWAP_R_NO_PROPOSAL] = "no_proposal",
+	[IPUSWAP_R_NO_IPU] = "no_ipu",
+};
+
 static int ipuswap_info_show(struct seq_file *m, void *unused)
 {
 	struct ipuswap_dev *idev = m->private;
 	struct ipuswap_window_hdr *hdr = idev->hdr;
 	u64 p50 = 0, p99 = 0, *sorted = NULL;
-	u32 n;
+	u32 n, i;
 
 	mutex_lock(&idev->ping_lock);
 	n = idev->ping_nr_samples;
@@ -329,6 +364,13 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 		   idev->layout.nr_tasks, idev->layout.task_stride);
 	seq_printf(m, "wirecheck_words=%u\nwirecheck_mismatches=%u\n",
 		   idev->check_words, idev->check_mismatches);
+	seq_printf(m, "fw_decisions=%llu\n", ipuswap_fw_decisions(idev));
+	for (i = 0; i < IPUSWAP_NR_SCHED_STATS; i++)
+		seq_printf(m, "%s=%llu\n", ipuswap_stat_names[i],
+			   ipuswap_sched_sum(idev, i, false));
+	for (i = IPUSWAP_R_STALE; i < IPUSWAP_NR_REASONS; i++)
+		seq_printf(m, "abort_%s=%llu\n", ipuswap_reason_names[i],
+			   ipuswap_sched_sum(idev, i, true));
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
@@ -416,9 +458,9 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 			reg_off, reg_size, IPUSWAP_HDR_SIZE, size);
 		return -EINVAL;
 	}
-	if (ipuswap_layout(reg_off, reg_size, num_possible_cpus(), &idev->layout)) {
+	if (ipuswap_layout(reg_off, reg_size, nr_cpu_ids, &idev->layout)) {
 		dev_err(dev, "window refused: %llu-byte swap region cannot hold %u tasks for %u CPUs\n",
-			reg_size, IPUSWAP_MIN_TASKS, num_possible_cpus());
+			reg_size, IPUSWAP_MIN_TASKS, nr_cpu_ids);
 		return -EINVAL;
 	}
 	if (reg_size < sizeof(struct ipuswap_check)) {
@@ -490,6 +532,11 @@ static int ipuswap_setup_irqs(struct ipuswap_dev *idev)
 	return 0;
 }
 
+static void ipuswap_sched_release(void *data)
+{
+	ipuswap_sched_free(data);
+}
+
 static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct ipuswap_dev *idev;
@@ -513,6 +560,13 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = ipuswap_check_window(idev);
 	if (ret)
 		return ret;
+	ret = ipuswap_sched_alloc(idev);
+	if (ret)
+		return ret;
+	/* Released after remove(), i.e. after the RCU grace period there. */
+	ret = devm_add_action_or_reset(&pdev->dev, ipuswap_sched_release, idev);
+	if (ret)
+		return ret;
 	ret = ipuswap_setup_irqs(idev);
 	if (ret)
 		return ret;
@@ -530,7 +584,7 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	idev->live_last = READ_ONCE(idev->hdr->fw_liveness);
 	idev->live_changed = jiffies;
 	idev->fw_alive = true;
-	WRITE_ONCE(idev->hdr->host_nr_cpus, num_possible_cpus());
+	WRITE_ONCE(idev->hdr->host_nr_cpus, nr_cpu_ids);
 	ipuswap_set_host_state(idev, IPUSWAP_HOST_BOUND);
 	idev->debugfs = debugfs_create_dir(IPUSWAP_DRV_NAME, NULL);
 	debugfs_create_file("info", 0444, idev->debugfs, idev, &ipuswap_info_fops);

@@ -247,8 +247,10 @@ static inline bool ipuswap_cell_valid(__u64 w, __u32 nr_tasks)
 		return true;
 	if (IPUSWAP_CELL_IDX(w) >= nr_tasks)
 		return false;
-	return st == IPUSWAP_CELL_ABORT ? IPUSWAP_CELL_REASON(w) < IPUSWAP_NR_REASONS :
-					  IPUSWAP_CELL_REASON(w) == IPUSWAP_OK;
+	if (st == IPUSWAP_CELL_ABORT)	/* only reasons a cell can carry */
+		return IPUSWAP_CELL_REASON(w) > IPUSWAP_OK &&
+		       IPUSWAP_CELL_REASON(w) <= IPUSWAP_R_TAKEN;
+	return IPUSWAP_CELL_REASON(w) == IPUSWAP_OK;
 }
 
 /* firmware: propose task `idx` at home-word version `ver` to this CPU. */

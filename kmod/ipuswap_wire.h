@@ -153,6 +153,9 @@ enum ipuswap_reason {
 	IPUSWAP_R_NOT_ALLOWED	= 6,	/* CPU not in the task's allowed mask */
 	IPUSWAP_R_DECLINED	= 7,	/* the proposer withdrew its proposal */
 	IPUSWAP_R_TAKEN		= 8,	/* the host served the task itself */
+	/* Host-side outcomes, counted but never written into a cell: */
+	IPUSWAP_R_NO_PROPOSAL	= 9,	/* the CPU's cell held no proposal */
+	IPUSWAP_R_NO_IPU	= 10,	/* no IPU bound, or slot not in use */
 	IPUSWAP_NR_REASONS,
 };
 

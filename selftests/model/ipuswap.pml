@@ -1,0 +1,837 @@
+/*
+ * ipuswap.pml - Promela model of the bilateral swap (kmod/ipuswap_swap.h).
+ *
+ * Checked by `make -C selftests/model` (see README.md there). Agents:
+ *
+ *   Cpu(c)  one process per host CPU: ops.dispatch (read the cell, reflect +
+ *           commit a proposal or abort it, else self-serve), ops.stopping
+ *           (COMMIT -> HOST, maybe enqueue again), and the host's task events
+ *           (enqueue, retract = dequeue/affinity change, create, destroy).
+ *   Fw()    the firmware: stage a QUEUED task for a CPU and propose it in
+ *           that CPU's cell, withdraw a cell's proposal, decline a staged
+ *           task. It may stop for ever between any two of its steps.
+ *
+ * The window holds one home word per task and one cell word per CPU, each
+ * modelled field by field (home: state, owner, location, version; cell:
+ * state, reason, task index, version). Every transition of ipuswap_swap.h is
+ * one `atomic { }` containing exactly the legality checks of the header on
+ * the word the actor read earlier (`seen`) followed by ONE compare-and-swap
+ * of ONE word (home_cas / cell_cas): the read of a word is always a separate,
+ * earlier step, so every interleaving between an agent's read and its CAS is
+ * explored. Ghost variables (running[], hst[], runs[]) only ever change in
+ * the same atomic step as the CAS that makes them true, and check_inv()
+ * asserts the global invariants at the end of every step that changes any
+ * shared variable, i.e. in every reachable state.
+ *
+ * Versions. A home word's version is a byte and is NOT reduced modulo
+ * anything: the workload is bounded (EVENTS host task events, DECLINES
+ * declines, see below), so every task makes a bounded number of transitions
+ * (each one needs an enqueue or a decline to be repeated: QUEUED -> PROPOSE
+ * -> QUEUED needs a decline, ... -> HOST -> QUEUED an enqueue) and its
+ * version stays far below 255 -- home_cas asserts it (< MAX_VER). So the
+ * model never wraps and is exact with respect to the 32-bit version of the
+ * wire format; the real version would need 2^32 transitions of one task
+ * between one agent's load and its CAS to wrap, which the bounded model
+ * cannot express and the real system cannot reach in the time of one PCIe
+ * round trip.
+ *
+ * Environment faults:
+ *   - Doorbells are not modelled at all: the firmware is a free-running
+ *     process that may act at any time, or never again, and the host never
+ *     waits for it. This covers every pattern of delivered and lost
+ *     doorbells (a doorbell is only a hint that shortens a poll).
+ *   - The firmware may stop for ever at any point (FW_MAYBE_STOP between
+ *     every two of its steps: between its read and its CAS, between staging
+ *     the home word and writing the cell, between declining and
+ *     withdrawing). fw_stopped records it for the progress property.
+ *
+ * Variants (-D on the spin command line):
+ *   FITO_BROKEN   the host enforces the cell's decision "run task T on CPU c"
+ *                 as sent (a plain store, no version or state check): Wave /
+ *                 FITO style. spin must find an invariant violation.
+ *   FITO_NO_VER_ASSERT  with FITO_BROKEN: do not assert invariant (3) at
+ *                 enforcement, so the violation spin reports is a
+ *                 consequence (task on two CPUs / run after a retract).
+ *   FW_ATTR_FIRST the firmware reads a task's attributes (allowed CPUs)
+ *                 BEFORE its home word instead of after (breaks the seqlock
+ *                 order of Documentation/protocol.md). With ATTRS spin must
+ *                 find a proposal for a CPU the task is not allowed on.
+ *   ATTRS         model the allowed-CPU mask (attribute written by the host
+ *                 only while it owns the task; firmware stages only for an
+ *                 allowed CPU; host self-serves only allowed tasks).
+ *   LIVE          add the LTL progress properties (checked with pan -a -f).
+ */
+
+#ifndef N_TASKS
+#define N_TASKS		3
+#endif
+#ifndef N_CPUS
+#define N_CPUS		2
+#endif
+/* Host task events (enqueue, retract, create, destroy, attribute change,
+ * enqueue on stop): the bounded host workload. */
+#ifndef EVENTS
+#define EVENTS		3
+#endif
+/* Declines (PROPOSE -> QUEUED), by either side, in all. */
+#ifndef DECLINES
+#define DECLINES	1
+#endif
+
+/* ipuswap_wire.h: enum ipuswap_task_state */
+#define T_FREE		0
+#define T_HOST		1
+#define T_QUEUED	2
+#define T_PROPOSE	3
+#define T_COMMIT	4
+/* enum ipuswap_owner */
+#define O_NONE		0
+#define O_HOST		1
+#define O_FW		2
+/* enum ipuswap_cell_state */
+#define C_EMPTY		0
+#define C_PROPOSE	1
+#define C_COMMIT	2
+#define C_ABORT		3
+#define C_NR_STATES	4
+/* enum ipuswap_reason */
+#define R_OK		0
+#define R_STALE		1
+#define R_STATE		2
+#define R_BAD_INDEX	3
+#define R_BAD_CPU	4
+#define R_BAD_WORD	5
+#define R_NOT_ALLOWED	6
+#define R_DECLINED	7
+#define R_TAKEN		8
+#define NR_REASONS	9
+/* IPUSWAP_LOC_NONE (0xffff) scaled to a byte; N_CPUS < LOC_NONE. */
+#define LOC_NONE	255
+#define NO_TASK		255
+#define MAX_VER		250
+
+/* Ghost: the host scheduler's own view of a task (the kernel's, not the
+ * window's): sleeping/owned by the host, enqueued, running. */
+#define H_SLEEP		0
+#define H_RQ		1
+#define H_RUN		2
+
+typedef Home { byte st; byte own; byte loc; byte ver };
+typedef Cell { byte st; byte rsn; byte idx; byte ver };
+
+/* The window. */
+Home home[N_TASKS];
+Cell cell[N_CPUS];
+#ifdef ATTRS
+byte allowed[N_TASKS];		/* bit c: may run on CPU c; host-written */
+#define ALLOWED(t, c)	(((allowed[t] >> (c)) & 1) == 1)
+#else
+#define ALLOWED(t, c)	true
+#endif
+
+/* Ghost state. */
+byte running[N_CPUS];		/* task running on each CPU, or NO_TASK */
+byte hst[N_TASKS];		/* H_SLEEP / H_RQ / H_RUN */
+byte runs[N_TASKS];		/* dispatches since the last enqueue */
+byte events = EVENTS;		/* host workload left */
+byte declines = DECLINES;	/* declines left */
+bool fw_stopped;		/* the firmware stopped for ever */
+byte nexit;			/* host CPUs that saw the workload finished */
+
+#define PENDING_ST(s)	((s) == T_QUEUED || (s) == T_PROPOSE)
+#define PENDING(t)	PENDING_ST(home[t].st)
+
+/* ipuswap_home_valid() */
+#define HOME_VALID(h)							\
+	((h.st == T_FREE && h.own != O_FW && h.loc == LOC_NONE) ||	\
+	 (h.st == T_HOST && h.own == O_HOST && h.loc == LOC_NONE) ||	\
+	 (h.st == T_QUEUED && (h.own == O_HOST || h.own == O_FW) &&	\
+	  (h.loc < N_CPUS || h.loc == LOC_NONE)) ||			\
+	 (h.st == T_PROPOSE && h.own == O_FW && h.loc < N_CPUS) ||	\
+	 (h.st == T_COMMIT && h.own == O_HOST && h.loc < N_CPUS))
+
+/* ipuswap_cell_valid() */
+#define CELL_VALID(w)							\
+	(w.st == C_EMPTY ||						\
+	 (w.st < C_NR_STATES && w.idx < N_TASKS &&			\
+	  (w.st == C_ABORT -> w.rsn < NR_REASONS : w.rsn == R_OK)))
+
+/* An acquire load of a word: one step of its own. */
+#define READ_HOME(t, h)							\
+	h.st = home[t].st; h.own = home[t].own; h.loc = home[t].loc;	\
+	h.ver = home[t].ver
+#define READ_CELL(c, w)							\
+	w.st = cell[c].st; w.rsn = cell[c].rsn; w.idx = cell[c].idx;	\
+	w.ver = cell[c].ver
+#define CLEAR_HOME(h)	h.st = 0; h.own = 0; h.loc = 0; h.ver = 0
+#define CLEAR_CELL(w)	w.st = 0; w.rsn = 0; w.idx = 0; w.ver = 0
+
+/*
+ * ipuswap_swap(): the one compare-and-swap. The new word's version is the
+ * seen version + 1 (IPUSWAP_NEXT). Success or not, `seen` ends up holding
+ * the current word (the new one, or what was there instead).
+ * Only ever used inside an atomic step.
+ */
+inline home_cas(t, seen, nst, nown, nloc, ok)
+{
+	if
+	:: home[t].st == seen.st && home[t].own == seen.own &&
+	   home[t].loc == seen.loc && home[t].ver == seen.ver ->
+		assert(seen.ver < MAX_VER);
+		home[t].st = nst;
+		home[t].own = nown;
+		home[t].loc = nloc;
+		home[t].ver = seen.ver + 1;
+		ok = true
+	:: else ->
+		ok = false
+	fi;
+	READ_HOME(t, seen)
+}
+
+inline cell_cas(c, seen, nst, nrsn, nidx, nver, ok)
+{
+	if
+	:: cell[c].st == seen.st && cell[c].rsn == seen.rsn &&
+	   cell[c].idx == seen.idx && cell[c].ver == seen.ver ->
+		cell[c].st = nst;
+		cell[c].rsn = nrsn;
+		cell[c].idx = nidx;
+		cell[c].ver = nver;
+		ok = true
+	:: else ->
+		ok = false
+	fi;
+	READ_CELL(c, seen)
+}
+
+/* ---- ipuswap_swap.h, transition by transition ---- */
+
+/* ipuswap_expect(): valid and in `state`, else BAD_WORD / STATE */
+#define EXPECT(seen, state)						\
+	(!HOME_VALID(seen) -> R_BAD_WORD :				\
+	 (seen.st == (state) -> R_OK : R_STATE))
+
+/* host: FREE -> HOST */
+inline sw_create(t, seen, r, ok)
+{
+	r = EXPECT(seen, T_FREE);
+	if
+	:: r == R_OK ->
+		home_cas(t, seen, T_HOST, O_HOST, LOC_NONE, ok);
+		r = (ok -> R_OK : R_STALE)
+	:: else -> skip
+	fi
+}
+
+/* host: HOST -> FREE */
+inline sw_destroy(t, seen, r, ok)
+{
+	r = EXPECT(seen, T_HOST);
+	if
+	:: r == R_OK ->
+		home_cas(t, seen, T_FREE, O_HOST, LOC_NONE, ok);
+		r = (ok -> R_OK : R_STALE)
+	:: else -> skip
+	fi
+}
+
+/* host: HOST -> QUEUED(hint) */
+inline sw_enqueue(t, seen, hint, r, ok)
+{
+	r = EXPECT(seen, T_HOST);
+	if
+	:: r == R_OK ->
+		if
+		:: hint < N_CPUS -> home_cas(t, seen, T_QUEUED, O_HOST, hint, ok)
+		:: else -> home_cas(t, seen, T_QUEUED, O_HOST, LOC_NONE, ok)
+		fi;
+		r = (ok -> R_OK : R_STALE)
+	:: else -> skip
+	fi
+}
+
+/* firmware, PROPOSE: QUEUED -> PROPOSE(cpu) */
+inline sw_stage(t, seen, cpu, r, ok)
+{
+	r = EXPECT(seen, T_QUEUED);
+	if
+	:: r == R_OK && cpu >= N_CPUS -> r = R_BAD_CPU
+	:: r == R_OK && cpu < N_CPUS ->
+		home_cas(t, seen, T_PROPOSE, O_FW, cpu, ok);
+		r = (ok -> R_OK : R_STALE)
+	:: else -> skip
+	fi
+}
+
+/* host on cpu, REFLECT + COMMIT: PROPOSE(cpu, ver) -> COMMIT(cpu) */
+inline sw_take(t, seen, cpu, pver, r, ok)
+{
+	r = EXPECT(seen, T_PROPOSE);
+	if
+	:: r != R_OK -> r = (r == R_STATE -> R_STALE : r)
+	:: r == R_OK && seen.ver != pver -> r = R_STALE
+	:: r == R_OK && seen.ver == pver && seen.loc != cpu -> r = R_BAD_CPU
+	:: r == R_OK && seen.ver == pver && seen.loc == cpu ->
+		home_cas(t, seen, T_COMMIT, O_HOST, cpu, ok);
+		r = (ok -> R_OK : R_STALE)
+	fi
+}
+
+/* host on cpu: QUEUED|PROPOSE -> COMMIT(cpu) */
+inline sw_self_serve(t, seen, cpu, r, ok)
+{
+	if
+	:: !HOME_VALID(seen) -> r = R_BAD_WORD
+	:: HOME_VALID(seen) && cpu >= N_CPUS -> r = R_BAD_CPU
+	:: HOME_VALID(seen) && cpu < N_CPUS && !PENDING_ST(seen.st) -> r = R_STATE
+	:: HOME_VALID(seen) && cpu < N_CPUS && PENDING_ST(seen.st) ->
+		home_cas(t, seen, T_COMMIT, O_HOST, cpu, ok);
+		r = (ok -> R_OK : R_STALE)
+	fi
+}
+
+/* either side, ABORT: PROPOSE(cpu) -> QUEUED(cpu) */
+inline sw_decline(t, seen, who, r, ok)
+{
+	r = EXPECT(seen, T_PROPOSE);
+	if
+	:: r == R_OK && who != O_HOST && who != O_FW -> r = R_BAD_WORD
+	:: r == R_OK && (who == O_HOST || who == O_FW) ->
+		home_cas(t, seen, T_QUEUED, who, seen.loc, ok);
+		r = (ok -> R_OK : R_STALE)
+	:: else -> skip
+	fi
+}
+
+/* host: QUEUED|PROPOSE -> HOST */
+inline sw_retract(t, seen, r, ok)
+{
+	if
+	:: !HOME_VALID(seen) -> r = R_BAD_WORD
+	:: HOME_VALID(seen) && !PENDING_ST(seen.st) -> r = R_STATE
+	:: HOME_VALID(seen) && PENDING_ST(seen.st) ->
+		home_cas(t, seen, T_HOST, O_HOST, LOC_NONE, ok);
+		r = (ok -> R_OK : R_STALE)
+	fi
+}
+
+/* host: COMMIT -> HOST */
+inline sw_stop(t, seen, r, ok)
+{
+	r = EXPECT(seen, T_COMMIT);
+	if
+	:: r == R_OK ->
+		home_cas(t, seen, T_HOST, O_HOST, LOC_NONE, ok);
+		r = (ok -> R_OK : R_STALE)
+	:: else -> skip
+	fi
+}
+
+/* firmware: EMPTY|COMMIT|ABORT -> PROPOSE(idx, ver) */
+inline cl_propose(c, seen, pidx, pver, r, ok)
+{
+	if
+	:: !CELL_VALID(seen) -> r = R_BAD_WORD
+	:: CELL_VALID(seen) && seen.st == C_PROPOSE -> r = R_STATE
+	:: CELL_VALID(seen) && seen.st != C_PROPOSE && pidx >= N_TASKS -> r = R_BAD_INDEX
+	:: CELL_VALID(seen) && seen.st != C_PROPOSE && pidx < N_TASKS ->
+		cell_cas(c, seen, C_PROPOSE, R_OK, pidx, pver, ok);
+		r = (ok -> R_OK : R_STALE)
+	fi
+}
+
+/* host: PROPOSE -> COMMIT (why == OK) or ABORT(why); idx, ver kept */
+inline cl_answer(c, seen, why, res, ok)
+{
+	if
+	:: !CELL_VALID(seen) -> res = R_BAD_WORD
+	:: CELL_VALID(seen) && seen.st != C_PROPOSE -> res = R_STATE
+	:: CELL_VALID(seen) && seen.st == C_PROPOSE ->
+		if
+		:: why == R_OK ->
+			cell_cas(c, seen, C_COMMIT, why, seen.idx, seen.ver, ok)
+		:: else ->
+			cell_cas(c, seen, C_ABORT, why, seen.idx, seen.ver, ok)
+		fi;
+		res = (ok -> R_OK : R_STALE)
+	fi
+}
+
+/* firmware: PROPOSE -> EMPTY */
+inline cl_withdraw(c, seen, r, ok)
+{
+	if
+	:: !CELL_VALID(seen) -> r = R_BAD_WORD
+	:: CELL_VALID(seen) && seen.st != C_PROPOSE -> r = R_STATE
+	:: CELL_VALID(seen) && seen.st == C_PROPOSE ->
+		cell_cas(c, seen, C_EMPTY, R_OK, 0, 0, ok);
+		r = (ok -> R_OK : R_STALE)
+	fi
+}
+
+/* ---- ghost bookkeeping and invariants ---- */
+
+/* A host CPU starts running task t (same atomic step as the CAS). */
+inline on_dispatch(c, t)
+{
+	assert(running[c] == NO_TASK);
+	/* (2)+(4): only a task the host enqueued and has not retracted or
+	 * already dispatched; at most once per enqueue */
+	assert(hst[t] == H_RQ);
+	running[c] = t;
+	hst[t] = H_RUN;
+	runs[t]++
+}
+
+/*
+ * The safety invariants, asserted at the end of every step that changes a
+ * shared variable (so in every reachable state):
+ *  (1) a task is in exactly one place: COMMIT <=> running on exactly one
+ *      CPU, the one in its home word; any other state => running nowhere
+ *  (2) never on two CPUs; at most one dispatch per enqueue
+ *  (4) the window's runnable set is the host's runqueue: QUEUED|PROPOSE
+ *      <=> enqueued by the host and neither retracted nor dispatched
+ *      (nothing is lost or invented by the window)
+ *  and every word is one a legal transition could have produced.
+ */
+inline check_inv()
+{
+	i_ = 0;
+	do
+	:: i_ < N_TASKS ->
+		assert(HOME_VALID(home[i_]));
+		n_ = 0;
+		j_ = 0;
+		do
+		:: j_ < N_CPUS ->
+			if
+			:: running[j_] == i_ -> n_++
+			:: else -> skip
+			fi;
+			j_++
+		:: else -> break
+		od;
+		assert(n_ <= 1);				/* (2) */
+		assert(runs[i_] <= 1);				/* (2) */
+		if
+		:: home[i_].st == T_COMMIT ->			/* (1) */
+			assert(n_ == 1 && running[home[i_].loc] == i_ &&
+			       hst[i_] == H_RUN)
+		:: else ->
+			assert(n_ == 0 && hst[i_] != H_RUN)
+		fi;
+		assert(PENDING(i_) == (hst[i_] == H_RQ));	/* (4) */
+		i_++
+	:: else -> break
+	od;
+	j_ = 0;
+	do
+	:: j_ < N_CPUS ->
+		assert(CELL_VALID(cell[j_]));
+#ifdef ATTRS
+		assert(running[j_] == NO_TASK || ALLOWED(running[j_], j_));
+#endif
+		j_++
+	:: else -> break
+	od;
+	i_ = 0;
+	j_ = 0;
+	n_ = 0
+}
+
+/* ---- the host ---- */
+
+proctype Cpu(byte c)
+{
+	Home hs;
+	Cell cs;
+	byte t, s, r, v, i_, j_, n_;
+	bool ok, found, done;
+
+	do
+	:: running[c] != NO_TASK ->
+		/* ops.stopping: the task stops running here */
+		atomic { t = running[c]; READ_HOME(t, hs) };
+		atomic {
+			sw_stop(t, hs, r, ok);
+			/* nobody else may move a COMMIT word */
+			assert(r == R_OK);
+			running[c] = NO_TASK;
+			hst[t] = H_SLEEP;
+			check_inv()
+		};
+		/* still runnable: enqueue again (a bounded number of times) */
+		if
+		:: atomic { events > 0 -> events--; READ_HOME(t, hs) };
+			atomic {
+				sw_enqueue(t, hs, c, r, ok);
+				if
+				:: ok -> hst[t] = H_RQ; runs[t] = 0
+				:: else -> skip
+				fi;
+				check_inv()
+			}
+		:: skip
+		fi;
+		d_step { t = 0; r = 0; ok = false; CLEAR_HOME(hs) }
+
+	:: running[c] == NO_TASK ->
+		/* ops.dispatch: first the cell */
+		atomic { done = (events == 0); READ_CELL(c, cs) };
+		found = false;
+		if
+		:: cs.st == C_PROPOSE ->
+			atomic { t = cs.idx; READ_HOME(t, hs) };
+#ifdef FITO_BROKEN
+			/* FITO: "run t on c" is enforced as sent */
+			atomic {
+				v = home[t].ver;
+				home[t].st = T_COMMIT;
+				home[t].own = O_HOST;
+				home[t].loc = c;
+				home[t].ver = home[t].ver + 1;
+				on_dispatch(c, t);
+				found = true;
+				r = R_OK;
+				check_inv();
+#ifndef FITO_NO_VER_ASSERT
+				/* (3) enforced only on the version proposed */
+				assert(v == cs.ver);
+#endif
+				v = 0
+			};
+#else
+			if
+			:: atomic {
+				/* REFLECT + COMMIT */
+				v = hs.ver;
+				sw_take(t, hs, c, cs.ver, r, ok);
+				if
+				:: r == R_OK ->
+					/* (3) the version CASed from is the
+					 * cell's: never a version that moved */
+					assert(v == cs.ver && hs.ver == v + 1);
+					on_dispatch(c, t);
+					found = true
+				:: else -> skip
+				fi;
+				v = 0;
+				check_inv()
+			   }
+			:: hs.st == T_PROPOSE && hs.loc == c && hs.ver == cs.ver ->
+				/* or decline it (e.g. policy: not now) */
+				atomic {
+					if
+					:: declines > 0 ->
+						sw_decline(t, hs, O_HOST, r, ok);
+						if
+						:: ok -> declines--; r = R_DECLINED
+						:: else -> skip
+						fi
+					:: else -> r = R_DECLINED
+					fi;
+					check_inv()
+				}
+			fi;
+#endif
+			/* answer in the cell; if the firmware withdrew the
+			 * proposal meanwhile this fails and changes nothing:
+			 * the home word already decided */
+			atomic { cl_answer(c, cs, r, s, ok); s = 0; check_inv() }
+		:: else -> skip
+		fi;
+		/* nothing taken: serve the host's own queue, never wait */
+		s = 0;
+		do
+		:: !found && s < N_TASKS ->
+			atomic { READ_HOME(s, hs) };
+			do
+			:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
+				atomic {
+					sw_self_serve(s, hs, c, r, ok);
+					if
+					:: r == R_OK -> on_dispatch(c, s); found = true
+					:: else -> skip
+					fi;
+					check_inv()
+				};
+				if
+				:: found -> break
+				:: else -> skip	/* hs is the current word: retry */
+				fi
+			:: else -> break
+			od;
+			s++
+		:: else -> break
+		od;
+		/*
+		 * The workload was over before this dispatch began and it found
+		 * nothing: with no more enqueues nothing can become runnable
+		 * (a decline keeps a task QUEUED), and every task that was
+		 * runnable throughout was examined. Leave, so that init can
+		 * check that nothing was left behind.
+		 */
+		if
+		:: !found && done -> nexit++; break
+		:: else -> skip
+		fi;
+		d_step { t = 0; s = 0; r = 0; ok = false; found = false;
+			 done = false; CLEAR_HOME(hs); CLEAR_CELL(cs) }
+
+	:: atomic { events > 0 -> events--; select(t : 0 .. N_TASKS - 1);
+		    READ_HOME(t, hs) };
+		/* a host task event on task t (any CPU may run it) */
+		if
+		:: hs.st == T_HOST ->
+			/* wakeup: enqueue; possibly after an affinity change */
+#ifdef ATTRS
+			if
+			:: atomic { hst[t] == H_SLEEP && home[t].st == T_HOST ->
+				/* the host owns it: attributes may change */
+				if
+				:: allowed[t] = 1
+				:: allowed[t] = 2
+				:: allowed[t] = 3
+				fi }
+			:: skip
+			fi;
+#endif
+			atomic {
+				sw_enqueue(t, hs, c, r, ok);
+				if
+				:: ok -> hst[t] = H_RQ; runs[t] = 0
+				:: else -> skip
+				fi;
+				check_inv()
+			}
+		:: hs.st == T_HOST ->
+			/* exit: the slot is released */
+			atomic { sw_destroy(t, hs, r, ok); check_inv() }
+		:: hs.st == T_FREE ->
+			atomic { sw_create(t, hs, r, ok); check_inv() }
+		:: PENDING_ST(hs.st) ->
+			/* dequeue (sleep, affinity change, class change) */
+			atomic {
+				sw_retract(t, hs, r, ok);
+				if
+				:: ok -> hst[t] = H_SLEEP
+				:: else -> skip
+				fi;
+				check_inv()
+			}
+		:: else -> skip
+		fi;
+		d_step { t = 0; r = 0; ok = false; CLEAR_HOME(hs) }
+	od
+}
+
+/* ---- the firmware ---- */
+
+#define FW_MAYBE_STOP	if :: skip :: fw_stopped = true; goto stopped fi
+
+proctype Fw()
+{
+	Home hs;
+	Cell cs;
+	byte t, c, r, m, i_, j_, n_;
+	bool ok;
+
+loop:
+	atomic { t = 0; c = 0; r = 0; m = 0; ok = false;
+		 CLEAR_HOME(hs); CLEAR_CELL(cs) };
+	if
+	:: /* PROPOSE: stage a queued task for a CPU, then tell the CPU */
+#ifdef FW_ATTR_FIRST
+		/* WRONG order: attributes first, then the home word */
+		atomic { select(t : 0 .. N_TASKS - 1); m = allowed[t] };
+		FW_MAYBE_STOP;
+		atomic { READ_HOME(t, hs) };
+#else
+		atomic { select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
+#endif
+		FW_MAYBE_STOP;
+		if
+		:: hs.st == T_QUEUED ->
+#if defined(ATTRS) && !defined(FW_ATTR_FIRST)
+			/* attributes after the home word (acquire load) */
+			atomic { m = allowed[t] };
+			FW_MAYBE_STOP;
+#endif
+			atomic { select(c : 0 .. N_CPUS - 1) };
+#ifdef ATTRS
+			/* policy: only a CPU in the mask it read */
+			if
+			:: ((m >> c) & 1) == 0 -> goto loop
+			:: else -> skip
+			fi;
+#endif
+			atomic {
+				sw_stage(t, hs, c, r, ok);
+#ifdef ATTRS
+				/* the version protects what was read after it:
+				 * the proposal respects the task's current mask */
+				assert(r != R_OK || ALLOWED(t, c));
+#endif
+				/* (3) the firmware never makes a COMMIT */
+				assert(r != R_OK || home[t].st == T_PROPOSE);
+				check_inv()
+			};
+			FW_MAYBE_STOP;
+			if
+			:: r == R_OK ->
+				/* hs is the PROPOSE word: its version goes in the cell */
+				atomic { READ_CELL(c, cs) };
+				FW_MAYBE_STOP;
+				do
+				:: cs.st != C_PROPOSE ->
+					atomic { cl_propose(c, cs, t, hs.ver, r, ok); check_inv() };
+					FW_MAYBE_STOP;
+					if
+					:: r == R_OK -> break
+					:: else -> skip	/* cs is current: look again */
+					fi
+				:: cs.st == C_PROPOSE ->
+					/* an older proposal is pending: withdraw it */
+					atomic { cl_withdraw(c, cs, r, ok); check_inv() };
+					FW_MAYBE_STOP
+				:: cs.st == C_PROPOSE ->
+					/* or leave t staged with no cell: the host
+					 * self-serves it, or it is declined later */
+					break
+				od
+			:: else -> skip
+			fi
+		:: else -> skip
+		fi
+
+	:: /* ABORT: decline a staged task, PROPOSE -> QUEUED */
+		atomic { declines > 0 -> select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
+		FW_MAYBE_STOP;
+		if
+		:: hs.st == T_PROPOSE ->
+			atomic {
+				if
+				:: declines > 0 ->
+					sw_decline(t, hs, O_FW, r, ok);
+					if
+					:: ok -> declines--
+					:: else -> skip
+					fi
+				:: else -> skip
+				fi;
+				/* (3) the firmware never makes a COMMIT */
+				assert(!ok || home[t].st == T_QUEUED);
+				check_inv()
+			}
+		:: else -> skip
+		fi
+
+	:: /* withdraw a cell's proposal, PROPOSE -> EMPTY. (Documentation/
+	    * protocol.md does this after a successful decline; the header
+	    * allows it at any time, so the model does too.) */
+		atomic { select(c : 0 .. N_CPUS - 1); READ_CELL(c, cs) };
+		FW_MAYBE_STOP;
+		if
+		:: cs.st == C_PROPOSE ->
+			atomic { cl_withdraw(c, cs, r, ok); check_inv() }
+		:: else -> skip
+		fi
+
+	:: /* stop for ever */
+		fw_stopped = true; goto stopped
+	fi;
+	goto loop;
+stopped:
+	atomic { t = 0; c = 0; r = 0; m = 0; ok = false;
+		 CLEAR_HOME(hs); CLEAR_CELL(cs) }
+}
+
+/* ---- set-up and the end-state check ---- */
+
+init
+{
+	byte i_, j_, n_;
+
+	atomic {
+		/* every task created and enqueued once: QUEUED(hint none) */
+		i_ = 0;
+		do
+		:: i_ < N_TASKS ->
+			home[i_].st = T_QUEUED;
+			home[i_].own = O_HOST;
+			home[i_].loc = LOC_NONE;
+			home[i_].ver = 2;
+			hst[i_] = H_RQ;
+#ifdef ATTRS
+			allowed[i_] = 3;
+#endif
+			i_++
+		:: else -> break
+		od;
+		j_ = 0;
+		do
+		:: j_ < N_CPUS -> running[j_] = NO_TASK; j_++
+		:: else -> break
+		od;
+		check_inv();
+		j_ = 0;
+		do
+		:: j_ < N_CPUS -> run Cpu(j_); j_++
+		:: else -> break
+		od;
+		j_ = 0;
+		run Fw()
+	};
+	/*
+	 * (4) nothing lost, as an end-state property: once every host CPU
+	 * has seen the (bounded) workload finished and found nothing to run,
+	 * no task may be left QUEUED or PROPOSE -- whatever the firmware did,
+	 * including stopping half-way through anything.
+	 */
+	(nexit == N_CPUS);
+	i_ = 0;
+	do
+	:: i_ < N_TASKS -> assert(!PENDING(i_)); i_++
+	:: else -> break
+	od
+}
+
+#ifdef LIVE
+/*
+ * Host progress without the firmware: once the firmware has stopped, every
+ * task that is QUEUED or PROPOSE eventually runs (COMMIT) or is retracted
+ * (HOST). Checked with weak fairness (pan -a -f): every host CPU that can
+ * always move eventually does. The firmware being stopped is what matters:
+ * the implication is vacuous on runs where it never stops.
+ */
+#define PEND(k)	(home[k].st == T_QUEUED || home[k].st == T_PROPOSE)
+#define RESP(k)	[] ((fw_stopped && PEND(k)) -> <> !PEND(k))
+ltl host_progress {
+	RESP(0)
+#if N_TASKS > 1
+	&& RESP(1)
+#endif
+#if N_TASKS > 2
+	&& RESP(2)
+#endif
+#if N_TASKS > 3
+	&& RESP(3)
+#endif
+}
+/* The same with the firmware alive (it declines a bounded number of times):
+ * the firmware cannot keep a task from the host either. */
+#define RESP_ANY(k)	[] (PEND(k) -> <> !PEND(k))
+ltl progress_any_fw {
+	RESP_ANY(0)
+#if N_TASKS > 1
+	&& RESP_ANY(1)
+#endif
+#if N_TASKS > 2
+	&& RESP_ANY(2)
+#endif
+#if N_TASKS > 3
+	&& RESP_ANY(3)
+#endif
+}
+#endif
