@@ -241,6 +241,20 @@ static struct task_struct *slot_task(s32 idx)
 	return p;
 }
 
+/*
+ * The firmware chooses *which* task runs; how long is weighted here, so
+ * that two tasks alternating on one CPU share it by weight even when the
+ * firmware had only one candidate to propose at each switch.
+ */
+static u64 swap_slice(const struct task_struct *p)
+{
+	u64 s = slice_ns * p->scx.weight / NICE0_WEIGHT;
+
+	if (s < slice_ns / 8)
+		return slice_ns / 8;
+	return s > slice_ns * 4 ? slice_ns * 4 : s;
+}
+
 /* Take the firmware's proposal for @cpu, if there is a valid one. */
 static bool swap_take(s32 cpu)
 {
@@ -270,7 +284,7 @@ static bool swap_take(s32 cpu)
 		stat_inc(IPUSWAP_STAT_LOST_TASK);
 		return false;
 	}
-	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, 0);
+	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
 	bpf_task_release(p);
 	stat_inc(IPUSWAP_STAT_STAGED);
 	return true;
@@ -297,7 +311,7 @@ static bool swap_self_serve(s32 cpu)
 		}
 		r = ipuswap_task_self_serve(idx, cpu, steal);
 		if (!r) {
-			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, slice_ns, 0);
+			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
 			bpf_task_release(p);
 			stat_inc(IPUSWAP_STAT_SELF);
 			return true;

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * scx_ipuswap --mode swap end to end: the firmware proposes, the host
+ * commits through the module's swap kfuncs. Tasks run, nothing is lost, the
+ * firmware really decides most dispatches, affinity and weights hold.
+ *
+ * IPUSWAP_STAGED_FLOOR (percent, default 50) is the minimum share of
+ * dispatches that must be firmware-staged when the firmware is healthy.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <math.h>
+#include <sys/time.h>
+
+#include "kselftest_harness.h"
+#include "ipuswap_test.h"
+
+#define NR_WORKERS	200
+#define NR_ROUNDS	5
+
+static volatile int stop_spinning;
+
+static void *short_worker(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	for (unsigned long i = 0; i < 50000; i++)
+		x += i;
+	usleep(200);
+	for (unsigned long i = 0; i < 50000; i++)
+		x += i;
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Hundreds of short threads and a fork/exit storm; returns completions. */
+static int storm(int rounds)
+{
+	pthread_t tids[NR_WORKERS];
+	int done = 0;
+
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < NR_WORKERS; i++)
+			if (pthread_create(&tids[i], NULL, short_worker, &done))
+				return -1;
+		for (int i = 0; i < NR_WORKERS; i++)
+			pthread_join(tids[i], NULL);
+	}
+	for (int i = 0; i < 100; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			int one = 0;
+
+			short_worker(&one);
+			_exit(one == 1 ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			return -1;
+		if (WIFEXITED(status) && !WEXITSTATUS(status))
+			done++;
+	}
+	return done;
+}
+
+static void read_state(char *buf, size_t len)
+{
+	if (ipt_read(SCX_STATE, buf, len))
+		snprintf(buf, len, "missing");
+}
+
+FIXTURE(swap) {
+	struct ipt_loader loader;
+	bool running;
+};
+
+FIXTURE_SETUP(swap)
+{
+	const char *args[] = { "--mode", "swap", "--stats", "5", NULL };
+
+	if (!ipt_module_loaded())
+		ASSERT_EQ(0, ipt_load_module(NULL));
+	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+	self->running = true;
+	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+}
+
+FIXTURE_TEARDOWN(swap)
+{
+	char state[64];
+
+	if (self->running) {
+		int status = ipt_loader_stop(&self->loader, SIGINT, 60);
+
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("loader status %#x", status);
+	}
+	read_state(state, sizeof(state));
+	EXPECT_STREQ("disabled", state);
+	EXPECT_EQ(0, ipt_unload_module_settled(10));
+}
+
+TEST_F_TIMEOUT(swap, storm_completes_mostly_staged, 900)
+{
+	long long staged0 = ipt_info("dispatch_staged"), self0 = ipt_info("dispatch_self");
+	const char *floor_env = getenv("IPUSWAP_STAGED_FLOOR");
+	int floor = floor_env ? atoi(floor_env) : 50;
+	long long staged, selfd;
+	char state[64];
+	int done;
+
+	done = storm(NR_ROUNDS);
+	ASSERT_EQ(NR_ROUNDS * NR_WORKERS + 100, done);
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("enabled", state) TH_LOG("scheduler ejected (watchdog?)");
+	staged = ipt_info("dispatch_staged") - staged0;
+	selfd = ipt_info("dispatch_self") - self0;
+	TH_LOG("dispatches: %lld staged by the firmware, %lld self-served (%.1f%% staged)",
+	       staged, selfd, 100.0 * staged / (staged + selfd ? staged + selfd : 1));
+	printf("# staged=%lld self=%lld ratio=%.3f\n", staged, selfd,
+	       (double)staged / (staged + selfd ? staged + selfd : 1));
+	ASSERT_GT(staged + selfd, 1000);
+	ASSERT_GE(staged * 100, floor * (staged + selfd));
+	ASSERT_EQ(0, ipt_info("abort_bad_word"));
+	ASSERT_EQ(0, ipt_info("abort_bad_index"));
+}
+
+struct pin_arg {
+	int violations;
+	int changes;
+	int ncpus;
+};
+
+/* Pin to one CPU after another while running; never be elsewhere. */
+static void *pin_worker(void *argp)
+{
+	struct pin_arg *arg = argp;
+
+	for (int i = 0; i < 200; i++) {
+		int want = (i + (int)(pthread_self() % 7)) % arg->ncpus;
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(want, &set);
+		if (sched_setaffinity(0, sizeof(set), &set))
+			continue;
+		__atomic_add_fetch(&arg->changes, 1, __ATOMIC_RELAXED);
+		for (int k = 0; k < 20; k++) {
+			volatile unsigned long x = 0;
+
+			for (unsigned long j = 0; j < 20000; j++)
+				x += j;
+			if (sched_getcpu() != want)
+				__atomic_add_fetch(&arg->violations, 1, __ATOMIC_RELAXED);
+			if (k % 5 == 0)
+				sched_yield();
+		}
+	}
+	return NULL;
+}
+
+TEST_F_TIMEOUT(swap, affinity_is_respected, 600)
+{
+	struct pin_arg arg = { .ncpus = sysconf(_SC_NPROCESSORS_ONLN) };
+	pthread_t tids[8];
+
+	for (int i = 0; i < 8; i++)
+		ASSERT_EQ(0, pthread_create(&tids[i], NULL, pin_worker, &arg));
+	for (int i = 0; i < 8; i++)
+		pthread_join(tids[i], NULL);
+	TH_LOG("%d affinity changes, %d runs outside the allowed CPU", arg.changes,
+	       arg.violations);
+	ASSERT_GT(arg.changes, 1000);
+	ASSERT_EQ(0, arg.violations);
+}
+
+/* CPU time of a spinner at nice @nice pinned to CPU 0 over @secs. */
+static pid_t spinner(int nice_val)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		setpriority(PRIO_PROCESS, 0, nice_val);
+		for (;;)
+			;
+	}
+	return pid;
+}
+
+static double cpu_secs(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long utime, stime;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (ipt_read(path, buf, sizeof(buf)))
+		return -1;
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+			 &utime, &stime) != 2)
+		return -1;
+	return (double)(utime + stime) / sysconf(_SC_CLK_TCK);
+}
+
+TEST_F_TIMEOUT(swap, weights_share_one_cpu, 300)
+{
+	/* sched_ext weights: nice 0 = 100, nice 5 = 100 * 335 / 1024. */
+	const double want = 1024.0 / 335.0;
+	pid_t a = spinner(0), b = spinner(5);
+	double ta0, tb0, ta, tb, ratio;
+
+	ASSERT_GT(a, 0);
+	ASSERT_GT(b, 0);
+	sleep(2);
+	ta0 = cpu_secs(a);
+	tb0 = cpu_secs(b);
+	sleep(12);
+	ta = cpu_secs(a) - ta0;
+	tb = cpu_secs(b) - tb0;
+	kill(a, SIGKILL);
+	kill(b, SIGKILL);
+	waitpid(a, NULL, 0);
+	waitpid(b, NULL, 0);
+	ASSERT_GT(tb, 0);
+	ratio = ta / tb;
+	TH_LOG("nice 0 got %.2fs, nice 5 got %.2fs: ratio %.2f, weight ratio %.2f",
+	       ta, tb, ratio, want);
+	ASSERT_LT(fabs(ratio - want) / want, 0.20);
+}
+
+TEST_HARNESS_MAIN
