@@ -70,6 +70,7 @@ struct ipuswap_dev {
 
 	/* Swap path (ipuswap_sched.c). Slot ownership lives in host memory. */
 	unsigned long *slot_used;		/* layout.nr_tasks bits */
+	unsigned long *slot_queued;		/* host view: offered, not taken */
 	u32 slot_hint;				/* where to look for a free slot */
 	struct ipuswap_sched_stats __percpu *stats;
 

@@ -48,6 +48,27 @@ static s32 ipuswap_fail(struct ipuswap_dev *idev, enum ipuswap_reason why)
 	return -(s32)why;
 }
 
+/*
+ * Load a home word and make sure it is one the protocol can produce. A
+ * garbage word (buggy or hostile IPU) is counted and replaced by the host's
+ * own view of the slot: queued if the host offered it and nobody took it,
+ * otherwise held by the host. Returns the word to act on.
+ */
+static u64 ipuswap_home_checked(struct ipuswap_dev *idev, s32 idx, u64 *home)
+{
+	u32 nr_cpus = idev->layout.nr_cpus;
+	u64 seen = ipuswap_load(home);
+
+	if (ipuswap_home_valid(seen, nr_cpus))
+		return seen;
+	ipuswap_fail(idev, IPUSWAP_R_BAD_WORD);
+	if (ipuswap_home_repair(home, &seen, nr_cpus))
+		return seen;
+	if (test_bit(idx, idev->slot_queued))
+		ipuswap_enqueue(home, &seen, nr_cpus, IPUSWAP_LOC_NONE);
+	return seen;
+}
+
 /* Host-owned attributes; written only while the host owns the task. */
 static void ipuswap_write_attrs(struct ipuswap_dev *idev, struct ipuswap_task *t,
 				struct task_struct *p)
@@ -71,6 +92,7 @@ void ipuswap_sched_reset(struct ipuswap_dev *idev)
 	u32 i;
 
 	bitmap_zero(idev->slot_used, idev->layout.nr_tasks);
+	bitmap_zero(idev->slot_queued, idev->layout.nr_tasks);
 	for (i = 0; i < idev->layout.nr_tasks; i++) {
 		u64 *home = &ipuswap_slot(idev, i)->home;
 
@@ -176,6 +198,7 @@ __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 		seen = ipuswap_load(home);
 		ipuswap_destroy(home, &seen, idev->layout.nr_cpus);
 	}
+	clear_bit(idx, idev->slot_queued);
 	clear_bit(idx, idev->slot_used);
 	ipuswap_count(idev, IPUSWAP_ST_DESTROY);
 out:
@@ -203,13 +226,14 @@ __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 		goto out;
 	}
 	home = &ipuswap_slot(idev, idx)->home;
-	seen = ipuswap_load(home);
+	seen = ipuswap_home_checked(idev, idx, home);
 	r = ipuswap_enqueue(home, &seen, idev->layout.nr_cpus,
 			    hint >= 0 ? hint : IPUSWAP_LOC_NONE);
 	if (r) {
 		ret = ipuswap_fail(idev, r);
 		goto out;
 	}
+	set_bit(idx, idev->slot_queued);
 	ipuswap_count(idev, IPUSWAP_ST_ENQUEUE);
 	/* A hint only: the firmware also polls. */
 	ipuswap_ring(idev, IPUSWAP_VEC_SCHED);
@@ -243,15 +267,17 @@ __bpf_kfunc s32 ipuswap_cell_peek(s32 cpu)
 	}
 	cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
 	seen = ipuswap_load(&cell->decision);
+	if (!ipuswap_cell_valid(seen, idev->layout.nr_tasks)) {
+		ipuswap_cell_repair(&cell->decision, &seen, idev->layout.nr_tasks);
+		ret = ipuswap_fail(idev, IPUSWAP_R_BAD_WORD);
+		goto out;
+	}
 	if (IPUSWAP_CELL_STATE(seen) != IPUSWAP_CELL_PROPOSE) {
 		ret = -IPUSWAP_R_NO_PROPOSAL;
-		if (!ipuswap_cell_valid(seen, idev->layout.nr_tasks))
-			ret = ipuswap_fail(idev, IPUSWAP_R_BAD_WORD);
 		goto out;
 	}
 	ret = IPUSWAP_CELL_IDX(seen);
-	if (!ipuswap_cell_valid(seen, idev->layout.nr_tasks) ||
-	    !ipuswap_slot_in_use(idev, ret)) {
+	if (!ipuswap_slot_in_use(idev, ret)) {
 		ipuswap_cell_answer(&cell->decision, &seen, idev->layout.nr_tasks,
 				    IPUSWAP_R_BAD_INDEX);
 		ret = ipuswap_fail(idev, IPUSWAP_R_BAD_INDEX);
@@ -294,7 +320,7 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 		goto out;
 	}
 	home = &ipuswap_slot(idev, idx)->home;
-	seen = ipuswap_load(home);
+	seen = ipuswap_home_checked(idev, idx, home);
 	if (allowed)
 		r = ipuswap_take(home, &seen, idev->layout.nr_cpus, cpu, IPUSWAP_CELL_VER(cw));
 	if (r == IPUSWAP_R_NOT_ALLOWED &&
@@ -307,6 +333,7 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 		ret = ipuswap_fail(idev, r);
 		goto out;
 	}
+	clear_bit(idx, idev->slot_queued);
 	WRITE_ONCE(cell->host_taken, READ_ONCE(cell->host_taken) + 1);
 	ipuswap_count(idev, IPUSWAP_ST_TAKE);
 	ret = 0;
@@ -341,7 +368,7 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 		goto out;
 	}
 	home = &ipuswap_slot(idev, idx)->home;
-	seen = ipuswap_load(home);
+	seen = ipuswap_home_checked(idev, idx, home);
 	if (!steal && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
 	    IPUSWAP_HOME_LOC(seen) != cpu) {
 		ret = -IPUSWAP_R_DECLINED;
@@ -352,6 +379,7 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 		ret = r == IPUSWAP_R_STATE ? -IPUSWAP_R_STATE : ipuswap_fail(idev, r);
 		goto out;
 	}
+	clear_bit(idx, idev->slot_queued);
 	cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
 	WRITE_ONCE(cell->host_self, READ_ONCE(cell->host_self) + 1);
 	ipuswap_count(idev, IPUSWAP_ST_SELF);
@@ -378,7 +406,7 @@ __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 		goto out;
 	t = ipuswap_slot(idev, idx);
 	WRITE_ONCE(t->runtime_ns, READ_ONCE(t->runtime_ns) + runtime_ns);
-	seen = ipuswap_load(&t->home);
+	seen = ipuswap_home_checked(idev, idx, &t->home);
 	if (IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT &&
 	    ipuswap_stop(&t->home, &seen, idev->layout.nr_cpus) == IPUSWAP_OK)
 		ipuswap_count(idev, IPUSWAP_ST_STOP);
@@ -405,8 +433,9 @@ __bpf_kfunc s32 ipuswap_task_retract(s32 idx)
 		goto out;
 	home = &ipuswap_slot(idev, idx)->home;
 	/* Bounded retry: only the firmware's stage/decline can race us. */
+	clear_bit(idx, idev->slot_queued);
 	for (int tries = 0; tries < 4; tries++) {
-		seen = ipuswap_load(home);
+		seen = ipuswap_home_checked(idev, idx, home);
 		r = ipuswap_retract(home, &seen, idev->layout.nr_cpus);
 		if (r != IPUSWAP_R_STALE)
 			break;
@@ -454,8 +483,9 @@ __bpf_kfunc_end_defs();
 int ipuswap_sched_alloc(struct ipuswap_dev *idev)
 {
 	idev->slot_used = bitmap_zalloc(idev->layout.nr_tasks, GFP_KERNEL);
+	idev->slot_queued = bitmap_zalloc(idev->layout.nr_tasks, GFP_KERNEL);
 	idev->stats = alloc_percpu(struct ipuswap_sched_stats);
-	if (!idev->slot_used || !idev->stats) {
+	if (!idev->slot_used || !idev->slot_queued || !idev->stats) {
 		ipuswap_sched_free(idev);
 		return -ENOMEM;
 	}
@@ -465,8 +495,10 @@ int ipuswap_sched_alloc(struct ipuswap_dev *idev)
 void ipuswap_sched_free(struct ipuswap_dev *idev)
 {
 	bitmap_free(idev->slot_used);
+	bitmap_free(idev->slot_queued);
 	free_percpu(idev->stats);
 	idev->slot_used = NULL;
+	idev->slot_queued = NULL;
 	idev->stats = NULL;
 }
 

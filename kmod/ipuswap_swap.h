@@ -21,6 +21,7 @@
  *   retract    host   QUEUED|PROPOSE   -> HOST
  *   stop       host   COMMIT           -> HOST
  *   destroy    host   HOST             -> FREE
+ *   repair     host   invalid word     -> HOST (home) / EMPTY (cell)
  *
  * Ordering: loads of words are acquire; a successful CAS is a full barrier
  * (kernel) or acq_rel (C11), so attribute writes made before a transition
@@ -287,6 +288,29 @@ ipuswap_cell_withdraw(__u64 *cell, __u64 *seen, __u32 nr_tasks)
 	if (!ipuswap_cell_valid(*seen, nr_tasks))
 		return IPUSWAP_R_BAD_WORD;
 	if (IPUSWAP_CELL_STATE(*seen) != IPUSWAP_CELL_PROPOSE)
+		return IPUSWAP_R_STATE;
+	return ipuswap_swap(cell, seen, IPUSWAP_CELL(IPUSWAP_CELL_EMPTY, IPUSWAP_OK, 0, 0));
+}
+
+/*
+ * host: replace a word no legal transition could have produced (a buggy or
+ * hostile IPU wrote it) with the host's own view. The host allocates the
+ * slots and owns its CPUs, so for a slot in use the truth is "the host has
+ * it" and for a cell "nothing proposed". Valid words are left alone.
+ */
+static inline enum ipuswap_reason
+ipuswap_home_repair(__u64 *home, __u64 *seen, __u32 nr_cpus)
+{
+	if (ipuswap_home_valid(*seen, nr_cpus))
+		return IPUSWAP_R_STATE;
+	return ipuswap_swap(home, seen, IPUSWAP_NEXT(IPUSWAP_TASK_HOST,
+			    IPUSWAP_OWNER_HOST, IPUSWAP_LOC_NONE, *seen));
+}
+
+static inline enum ipuswap_reason
+ipuswap_cell_repair(__u64 *cell, __u64 *seen, __u32 nr_tasks)
+{
+	if (ipuswap_cell_valid(*seen, nr_tasks))
 		return IPUSWAP_R_STATE;
 	return ipuswap_swap(cell, seen, IPUSWAP_CELL(IPUSWAP_CELL_EMPTY, IPUSWAP_OK, 0, 0));
 }
