@@ -28,6 +28,7 @@
 
 #include "ipuswap_swap.h"
 #include "fw_core.h"
+#include "fw_sched.h"
 #include "log.h"
 
 _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
@@ -49,6 +50,15 @@ struct fw_core {
 	struct fw_fault faults[FW_MAX_FAULTS];	/* sorted by at_s */
 	bool hung;
 	int exit_sig;
+
+	/* Scheduling: the staging engine runs while a scheduler is attached. */
+	struct fw_pcie pcie;
+	struct fw_pcie_cfg pcie_cfg;	/* current model (slow@ changes it) */
+	struct fw_sched *sched;
+	uint64_t decisions_done;	/* proposals of engines already gone */
+	enum fw_sched_hdr_err last_err;
+	struct timespec garbage_until;	/* garbage@: hostile until then */
+	uint64_t rng;
 };
 
 /* ---- window word access ---------------------------------------------- */
@@ -93,16 +103,23 @@ static void st_rlx32(__u32 *p, uint32_t v)
 
 /* ---- fault table --------------------------------------------------------- */
 
-static void fault_kill(struct fw_core *c);
-static void fault_hang(struct fw_core *c);
+static void fault_kill(struct fw_core *c, const struct fw_fault *f);
+static void fault_hang(struct fw_core *c, const struct fw_fault *f);
+static void fault_restart(struct fw_core *c, const struct fw_fault *f);
+static void fault_slow(struct fw_core *c, const struct fw_fault *f);
+static void fault_garbage(struct fw_core *c, const struct fw_fault *f);
 
 /* To add a fault: a name and what it does when its time comes. */
 static const struct fw_fault_kind {
 	const char *name;
-	void (*fire)(struct fw_core *c);
+	void (*fire)(struct fw_core *c, const struct fw_fault *f);
+	bool has_arg;		/* KIND@SECONDS:ARG */
 } fault_kinds[] = {
-	{ "kill", fault_kill },
-	{ "hang", fault_hang },
+	{ "kill", fault_kill, false },
+	{ "hang", fault_hang, false },
+	{ "restart", fault_restart, false },
+	{ "slow", fault_slow, true },
+	{ "garbage", fault_garbage, false },
 };
 
 #define NR_FAULT_KINDS (sizeof(fault_kinds) / sizeof(fault_kinds[0]))
@@ -139,11 +156,25 @@ const char *fw_fault_parse(const char *spec, struct fw_fault *out)
 	}
 	errno = 0;
 	s = strtod(at + 1, &end);
-	if (at[1] == '\0' || *end || errno || !isfinite(s) || s < 0 ||
-	    s > FW_FAULT_MAX_S)
+	if (at[1] == '\0' || (*end && *end != ':') || errno || !isfinite(s) ||
+	    s < 0 || s > FW_FAULT_MAX_S)
 		return "SECONDS must be a number from 0 to 1000000";
 	out->kind = i;
 	out->at_s = s;
+	out->arg = 0;
+	if (fault_kinds[i].has_arg) {
+		const char *a = end + 1;
+
+		if (*end != ':')
+			return "this fault needs KIND@SECONDS:NANOSECONDS";
+		errno = 0;
+		out->arg = strtod(a, &end);
+		if (!*a || *end || errno || !isfinite(out->arg) || out->arg < 0 ||
+		    out->arg > 1e9)
+			return "NANOSECONDS must be a number from 0 to 1000000000";
+	} else if (*end) {
+		return "this fault takes no :ARG";
+	}
 	return NULL;
 }
 
@@ -283,9 +314,10 @@ static void start_fault_clock(struct fw_core *c)
 }
 
 /* A crash: no cleanup, the socket file stays behind, as it would. */
-static void fault_kill(struct fw_core *c)
+static void fault_kill(struct fw_core *c, const struct fw_fault *f)
 {
 	(void)c;
+	(void)f;
 	kill(getpid(), SIGKILL);
 	for (;;)
 		pause();
@@ -296,10 +328,11 @@ static void fault_kill(struct fw_core *c)
  * unanswered, the process and the guest's connection stay. Only the
  * signalfd (and later faults) still wake us.
  */
-static void fault_hang(struct fw_core *c)
+static void fault_hang(struct fw_core *c, const struct fw_fault *f)
 {
 	struct itimerspec off = { 0 };
 
+	(void)f;
 	c->hung = true;
 	timerfd_settime(c->tickfd, 0, &off, NULL);
 	epoll_ctl(c->epfd, EPOLL_CTL_DEL, c->tickfd, NULL);
@@ -323,9 +356,145 @@ static void on_fault_timer(struct fw_core *c)
 		fw_dbg(1, "fault %s due at %gs fired at %.6fs",
 		       fw_fault_name(f->kind), f->at_s, ts_diff(now, c->t0));
 		fw_log("fault %s at %gs", fw_fault_name(f->kind), f->at_s);
-		fault_kinds[f->kind].fire(c);
+		fault_kinds[f->kind].fire(c, f);
 	}
 	arm_fault_timer(c);
+}
+
+/* ---- scheduling ---------------------------------------------------------- */
+
+static void sched_stop(struct fw_core *c, const char *why)
+{
+	if (!c->sched)
+		return;
+	c->decisions_done += fw_sched_stats(c->sched)->ok[FW_OP_PROPOSE];
+	fw_sched_destroy(c->sched);
+	c->sched = NULL;
+	fw_log("staging engine stopped (%s)", why);
+}
+
+static bool sched_start(struct fw_core *c)
+{
+	struct fw_sched_cfg cfg = { 0 };
+	enum fw_sched_hdr_err err = FW_HDR_OK;
+	int ret;
+
+	fw_pcie_init(&c->pcie, &c->pcie_cfg);
+	ret = fw_sched_create(&c->sched, c->hdr, c->t->size, &c->pcie, &cfg, &err);
+	if (ret) {
+		/* Say it once per distinct reason, not on every tick. */
+		if (err != c->last_err)
+			fw_log("cannot stage: %s", ret == -EINVAL ?
+			       fw_sched_hdr_err_str(err) : strerror(-ret));
+		c->last_err = err;
+		c->sched = NULL;
+		return false;
+	}
+	c->last_err = FW_HDR_OK;
+	fw_log("staging engine started: %u CPUs, %u task slots",
+	       fw_sched_layout(c->sched)->nr_cpus, fw_sched_layout(c->sched)->nr_tasks);
+	return true;
+}
+
+/*
+ * Stage decisions while a scheduler is attached: run the engine until it
+ * is idle, and keep polling it for poll_us so that a burst of enqueues is
+ * served without one doorbell each. Then return to epoll: the firmware
+ * never spins for longer than its budget.
+ */
+static void sched_service(struct fw_core *c)
+{
+	uint64_t deadline, now;
+	int r;
+
+	if (c->host_state != IPUSWAP_HOST_SCHED) {
+		sched_stop(c, "host detached");
+		return;
+	}
+	if (!c->sched && !sched_start(c))
+		return;
+	now = fw_pcie_clock();
+	deadline = now + (uint64_t)c->cfg->poll_us * 1000;
+	for (;;) {
+		r = fw_sched_step(c->sched);
+		if (r < 0) {
+			sched_stop(c, "header changed");
+			break;
+		}
+		now = fw_pcie_clock();
+		if (now >= deadline)
+			break;
+		if (r == 0) {
+			uint64_t idle = fw_sched_idle_ns(c->sched);
+
+			fw_pcie_sleep_until(now + (idle ? idle : 5000), true);
+		}
+	}
+	if (c->sched)
+		st_rel64(&c->hdr->fw_decisions, c->decisions_done +
+			 fw_sched_stats(c->sched)->ok[FW_OP_PROPOSE]);
+}
+
+/*
+ * A firmware restart: everything the engine held is dropped, as after a
+ * reboot of the IPU, and a new engine recovers from the window alone.
+ */
+static void fault_restart(struct fw_core *c, const struct fw_fault *f)
+{
+	(void)f;
+	sched_stop(c, "restart");
+	st_rel64(&c->hdr->fw_generation, ld_rlx64(&c->hdr->fw_generation) + 1);
+	if (c->host_state == IPUSWAP_HOST_SCHED)
+		sched_start(c);
+}
+
+/* Every access of the IPU gets slower by f->arg ns from now on. */
+static void fault_slow(struct fw_core *c, const struct fw_fault *f)
+{
+	c->pcie_cfg.read_ns += f->arg;
+	c->pcie_cfg.write_ns += f->arg;
+	c->pcie_cfg.atomic_ns += f->arg;
+	sched_stop(c, "slowed down");
+}
+
+/* A hostile or broken IPU: random words all over the swap region. */
+static void fault_garbage(struct fw_core *c, const struct fw_fault *f)
+{
+	(void)f;
+	sched_stop(c, "writing garbage");
+	clock_gettime(CLOCK_MONOTONIC, &c->garbage_until);
+	c->garbage_until = ts_add(c->garbage_until, FW_GARBAGE_S);
+	c->rng = 0x9e3779b97f4a7c15ULL ^ (uint64_t)c->garbage_until.tv_nsec;
+}
+
+static uint64_t next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/* One tick's worth of garbage; returns false once the period is over. */
+static bool write_garbage(struct fw_core *c)
+{
+	uint64_t off = ld_acq32(&c->hdr->region_offset), words, i;
+	struct timespec now;
+	__u64 *region;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ts_diff(now, c->garbage_until) >= 0)
+		return false;
+	if (off < IPUSWAP_HDR_SIZE || off >= c->t->size)
+		return true;
+	region = (__u64 *)((char *)c->hdr + off);
+	words = (c->t->size - off) / sizeof(__u64);
+	/* Cells first (where the host looks on every dispatch), then anywhere. */
+	for (i = 0; i < 256 && i * 8 < words; i++)
+		st_rlx64(&region[i * 8], next_rand(&c->rng));
+	for (i = 0; i < 1024; i++)
+		st_rlx64(&region[next_rand(&c->rng) % words], next_rand(&c->rng));
+	return true;
 }
 
 /* ---- host words ----------------------------------------------------------- */
@@ -423,6 +592,13 @@ static void on_tick(struct fw_core *c)
 	check_host_state(c);
 	answer_ping(c);
 	answer_check(c);
+	if (c->garbage_until.tv_sec) {
+		if (write_garbage(c))
+			return;
+		c->garbage_until.tv_sec = 0;
+		fw_log("garbage period over");
+	}
+	sched_service(c);
 }
 
 static void on_transport(struct fw_core *c, int timeout_ms)
@@ -443,7 +619,9 @@ static void on_transport(struct fw_core *c, int timeout_ms)
 		answer_ping(c);
 		answer_check(c);
 	}
-	for (v = IPUSWAP_VEC_CTRL + 1; v < c->t->nr_vectors; v++)
+	if ((ev.doorbells & (1ULL << IPUSWAP_VEC_SCHED)) && !c->garbage_until.tv_sec)
+		sched_service(c);
+	for (v = IPUSWAP_VEC_SCHED + 1; v < c->t->nr_vectors; v++)
 		if (ev.doorbells & (1ULL << v))
 			fw_dbg(2, "doorbell %u (no work for it yet)", v);
 }
@@ -535,6 +713,7 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 	c->hdr = t->win;
 	c->sigfd = sigfd;
 	c->epfd = c->tickfd = c->faultfd = -1;
+	c->pcie_cfg = cfg->pcie;
 	sort_faults(c);
 
 	ret = core_setup(c);
@@ -575,6 +754,7 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 	}
 	ret = c->exit_sig;
 out:
+	sched_stop(c, "exit");
 	if (c->tickfd >= 0)
 		close(c->tickfd);
 	if (c->faultfd >= 0)

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "fw_pcie.h"
 #include "transport.h"
 
 #define FW_TICK_US_DEFAULT	1000
@@ -29,10 +30,17 @@ enum fw_corrupt {
 struct fw_fault {
 	unsigned int kind;
 	double at_s;		/* after the host first left ABSENT */
+	double arg;		/* slow@S:NS: the extra nanoseconds per access */
 };
+
+#define FW_POLL_US_DEFAULT	200
+#define FW_POLL_US_MAX		1000000
+#define FW_GARBAGE_S		2.0	/* garbage@S writes garbage this long */
 
 struct fw_config {
 	unsigned int tick_us;
+	unsigned int poll_us;	/* keep staging this long after a wake-up */
+	struct fw_pcie_cfg pcie;	/* latency model of the IPU's accesses */
 	enum fw_corrupt corrupt;
 	unsigned int nr_faults;
 	struct fw_fault faults[FW_MAX_FAULTS];

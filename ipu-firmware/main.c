@@ -45,6 +45,11 @@ enum {
 	OPT_UIO_DOORBELL,
 	OPT_CORRUPT,
 	OPT_FAULT,
+	OPT_PCIE_READ,
+	OPT_PCIE_WRITE,
+	OPT_PCIE_ATOMIC,
+	OPT_PCIE_SCALE,
+	OPT_POLL_US,
 };
 
 static const struct option long_opts[] = {
@@ -57,6 +62,11 @@ static const struct option long_opts[] = {
 	{ "uio-doorbell",	required_argument, NULL, OPT_UIO_DOORBELL },
 	{ "corrupt-header",	required_argument, NULL, OPT_CORRUPT },
 	{ "fault",		required_argument, NULL, OPT_FAULT },
+	{ "pcie-read-ns",	required_argument, NULL, OPT_PCIE_READ },
+	{ "pcie-write-ns",	required_argument, NULL, OPT_PCIE_WRITE },
+	{ "pcie-atomic-ns",	required_argument, NULL, OPT_PCIE_ATOMIC },
+	{ "pcie-scale",		required_argument, NULL, OPT_PCIE_SCALE },
+	{ "poll-us",		required_argument, NULL, OPT_POLL_US },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -80,12 +90,22 @@ static void usage(FILE *f)
 "  --uio-doorbell OFF       doorbell register offset in UIO map1 (default 0)\n"
 "  --corrupt-header FIELD   write a wrong magic|version|size (tests)\n"
 "  --fault KIND@SECONDS     inject a fault SECONDS after the host driver is\n"
-"                           first seen; KIND is kill or hang; repeatable\n"
+"                           first seen; repeatable. KIND: kill, hang,\n"
+"                           restart (engine recovers from the window),\n"
+"                           garbage (random words in the swap region for\n"
+"                           2 s), slow@SECONDS:NS (every access NS slower)\n"
+"  --pcie-read-ns NS        latency model of the IPU's window accesses:\n"
+"  --pcie-write-ns NS       non-posted read, posted write, AtomicOp CAS\n"
+"  --pcie-atomic-ns NS      (defaults %.0f, %.0f, %.0f; see fw_pcie.h)\n"
+"  --pcie-scale F           multiply the model by F (guest-time calibration)\n"
+"  --poll-us N              keep staging N us after each wake-up before\n"
+"                           blocking again (0..%d, default %d)\n"
 "  -v, --verbose            more log lines (repeatable)\n"
 "  -h, --help               this text\n",
 		IPUSWAP_NR_VECTORS, MAX_VECTORS, IPUSWAP_NR_VECTORS,
 		FW_TICK_US_MIN, FW_TICK_US_MAX, FW_TICK_US_DEFAULT,
-		DEFAULT_UIO_DEV);
+		DEFAULT_UIO_DEV, FW_PCIE_READ_NS, FW_PCIE_WRITE_NS, FW_PCIE_ATOMIC_NS,
+		FW_POLL_US_MAX, FW_POLL_US_DEFAULT);
 }
 
 static void __attribute__((noreturn, format(printf, 1, 2)))
@@ -100,6 +120,19 @@ bad_usage(const char *fmt, ...)
 	fprintf(stderr, "ipuswap-fw: %s\n"
 		"Try 'ipuswap-fw --help' for more information.\n", msg);
 	exit(2);
+}
+
+/* A non-negative decimal number of nanoseconds (or a factor). */
+static double parse_double(const char *opt, const char *arg, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!*arg || *end || errno || !(v >= 0) || v > max)
+		bad_usage("%s '%s': expected a number from 0 to %g", opt, arg, max);
+	return v;
 }
 
 /* A decimal number with an optional K, M or G (binary) suffix. */
@@ -225,6 +258,21 @@ static void opt_one(struct options *o, int c, const char *arg)
 	case OPT_FAULT:
 		opt_fault(o, arg);
 		break;
+	case OPT_PCIE_READ:
+		o->fcfg.pcie.read_ns = parse_double("--pcie-read-ns", arg, 1e6);
+		break;
+	case OPT_PCIE_WRITE:
+		o->fcfg.pcie.write_ns = parse_double("--pcie-write-ns", arg, 1e6);
+		break;
+	case OPT_PCIE_ATOMIC:
+		o->fcfg.pcie.atomic_ns = parse_double("--pcie-atomic-ns", arg, 1e6);
+		break;
+	case OPT_PCIE_SCALE:
+		o->fcfg.pcie.scale = parse_double("--pcie-scale", arg, 10000);
+		break;
+	case OPT_POLL_US:
+		o->fcfg.poll_us = parse_uint("--poll-us", arg, 10, 0, FW_POLL_US_MAX);
+		break;
 	}
 }
 
@@ -237,6 +285,8 @@ static void parse_args(struct options *o, int argc, char **argv)
 	o->tcfg.nr_vectors = IPUSWAP_NR_VECTORS;
 	o->tcfg.uio_dev = DEFAULT_UIO_DEV;
 	o->fcfg.tick_us = FW_TICK_US_DEFAULT;
+	o->fcfg.poll_us = FW_POLL_US_DEFAULT;
+	fw_pcie_cfg_default(&o->fcfg.pcie);
 
 	opterr = 0;	/* our own messages, without argv[0] */
 	while ((c = getopt_long(argc, argv, ":vh", long_opts, NULL)) != -1) {

@@ -295,17 +295,6 @@ static int ipuswap_cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Proposals the firmware says it made (its counters; for stats only). */
-static u64 ipuswap_fw_decisions(struct ipuswap_dev *idev)
-{
-	u64 sum = 0;
-	u32 cpu;
-
-	for (cpu = 0; cpu < idev->layout.nr_cpus; cpu++)
-		sum += READ_ONCE(ipuswap_cell_at(idev->hdr, &idev->layout, cpu)->fw_proposed);
-	return sum;
-}
-
 static const char * const ipuswap_stat_names[IPUSWAP_NR_SCHED_STATS] = {
 	[IPUSWAP_ST_CREATE] = "task_create",
 	[IPUSWAP_ST_DESTROY] = "task_destroy",
@@ -364,7 +353,8 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 		   idev->layout.nr_tasks, idev->layout.task_stride);
 	seq_printf(m, "wirecheck_words=%u\nwirecheck_mismatches=%u\n",
 		   idev->check_words, idev->check_mismatches);
-	seq_printf(m, "fw_decisions=%llu\n", ipuswap_fw_decisions(idev));
+	/* The firmware's own count: for stats only, never trusted. */
+	seq_printf(m, "fw_decisions=%llu\n", READ_ONCE(hdr->fw_decisions));
 	for (i = 0; i < IPUSWAP_NR_SCHED_STATS; i++)
 		seq_printf(m, "%s=%llu\n", ipuswap_stat_names[i],
 			   ipuswap_sched_sum(idev, i, false));

@@ -76,7 +76,8 @@ struct ipuswap_window_hdr {
 	__u64 fw_ping_ack;	/* last host_ping_seq answered */
 	__u64 fw_tick_ns;	/* period of fw_liveness, nanoseconds */
 	__u64 fw_check_ack;	/* last host_check_seq answered */
-	__u8 pad1[IPUSWAP_CACHELINE - 40];
+	__u64 fw_decisions;	/* proposals the firmware made (stats only) */
+	__u8 pad1[IPUSWAP_CACHELINE - 48];
 
 	/* +0x080: written by the host only. */
 	__u64 host_ping_seq;	/* ping request; answered in fw_ping_ack */
@@ -185,8 +186,7 @@ struct ipuswap_cpu_cell {
 	__u64 decision;		/* cell word; fw proposes, host commits/aborts */
 	__u64 host_taken;	/* host: decisions committed on this CPU */
 	__u64 host_self;	/* host: tasks this CPU served itself */
-	__u64 fw_proposed;	/* firmware: proposals written to this cell */
-	__u8 pad[IPUSWAP_CACHELINE - 32];
+	__u8 pad[IPUSWAP_CACHELINE - 24];
 };
 
 /*
