@@ -255,6 +255,18 @@ static u64 swap_slice(const struct task_struct *p)
 	return s > slice_ns * 4 ? slice_ns * 4 : s;
 }
 
+/*
+ * The host's own check of where @p may run (REFLECT): its cpumask, and its
+ * current CPU only while migration is disabled (preempted inside a
+ * migrate_disable() section), which a cpumask does not show.
+ */
+static bool can_run_on(struct task_struct *p, s32 cpu)
+{
+	if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+		return false;
+	return !p->migration_disabled || scx_bpf_task_cpu(p) == cpu;
+}
+
 /* Take the firmware's proposal for @cpu, if there is a valid one. */
 static bool swap_take(s32 cpu)
 {
@@ -270,7 +282,7 @@ static bool swap_take(s32 cpu)
 	}
 	p = slot_task(idx);
 	/* REFLECT: the host's own cpumask decides whether this CPU may run it. */
-	allowed = p && bpf_cpumask_test_cpu(cpu, p->cpus_ptr);
+	allowed = p && can_run_on(p, cpu);
 	r = ipuswap_task_take(cpu, idx, allowed);
 	if (r < 0) {
 		stat_inc(IPUSWAP_STAT_ABORT);
@@ -304,7 +316,7 @@ static bool swap_self_serve(s32 cpu)
 		p = slot_task(idx);
 		if (!p)
 			continue;	/* exited: its slot is gone */
-		if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr)) {
+		if (!can_run_on(p, cpu)) {
 			bpf_map_push_elem(&self_queue, &idx, 0);
 			bpf_task_release(p);
 			continue;

@@ -132,7 +132,6 @@ byte allowed[N_TASKS];		/* bit c: may run on CPU c; host-written */
 /* Ghost state. */
 byte running[N_CPUS];		/* task running on each CPU, or NO_TASK */
 byte hst[N_TASKS];		/* H_SLEEP / H_RQ / H_RUN */
-byte runs[N_TASKS];		/* dispatches since the last enqueue */
 byte events = EVENTS;		/* host workload left */
 byte declines = DECLINES;	/* declines left */
 bool fw_stopped;		/* the firmware stopped for ever */
@@ -380,8 +379,7 @@ inline on_dispatch(c, t)
 	 * already dispatched; at most once per enqueue */
 	assert(hst[t] == H_RQ);
 	running[c] = t;
-	hst[t] = H_RUN;
-	runs[t]++
+	hst[t] = H_RUN
 }
 
 /*
@@ -413,7 +411,6 @@ inline check_inv()
 		:: else -> break
 		od;
 		assert(n_ <= 1);				/* (2) */
-		assert(runs[i_] <= 1);				/* (2) */
 		if
 		:: home[i_].st == T_COMMIT ->			/* (1) */
 			assert(n_ == 1 && running[home[i_].loc] == i_ &&
@@ -442,6 +439,24 @@ inline check_inv()
 
 /* ---- the host ---- */
 
+/*
+ * Host steps that act on ONE word and nothing else (self-serve in the scan,
+ * stop, enqueue, retract, create, destroy) are, by default, the load and the
+ * CAS in one atomic step. This is exact, not an approximation: between a
+ * load and a CAS on the same word with no other access in between, another
+ * agent's interleaved transition can only make the CAS fail, which writes
+ * nothing and hands back the current word -- the same as loading later. So
+ * the split and the merged forms produce the same sequences of window
+ * states. -DSPLIT_HOST splits them anyway (the Makefile checks a smaller
+ * configuration that way). The take path -- cell, then home word, then the
+ * home CAS, then the cell CAS -- reads two words and is always split.
+ */
+#ifdef SPLIT_HOST
+#define HOST_LOAD(t, h)		atomic { READ_HOME(t, h) };
+#else
+#define HOST_LOAD(t, h)		READ_HOME(t, h);
+#endif
+
 proctype Cpu(byte c)
 {
 	Home hs;
@@ -452,8 +467,9 @@ proctype Cpu(byte c)
 	do
 	:: running[c] != NO_TASK ->
 		/* ops.stopping: the task stops running here */
-		atomic { t = running[c]; READ_HOME(t, hs) };
 		atomic {
+			t = running[c];
+			HOST_LOAD(t, hs)
 			sw_stop(t, hs, r, ok);
 			/* nobody else may move a COMMIT word */
 			assert(r == R_OK);
@@ -461,17 +477,19 @@ proctype Cpu(byte c)
 			hst[t] = H_SLEEP;
 			check_inv()
 		};
-		/* still runnable: enqueue again (a bounded number of times) */
+		/* still runnable: enqueue it again (bounded) */
 		if
-		:: atomic { events > 0 -> events--; READ_HOME(t, hs) };
-			atomic {
-				sw_enqueue(t, hs, c, r, ok);
-				if
-				:: ok -> hst[t] = H_RQ; runs[t] = 0
-				:: else -> skip
-				fi;
-				check_inv()
-			}
+		:: atomic {
+			events > 0 ->
+			events--;
+			HOST_LOAD(t, hs)
+			sw_enqueue(t, hs, c, r, ok);
+			if
+			:: r == R_OK -> hst[t] = H_RQ
+			:: else -> skip
+			fi;
+			check_inv()
+		   }
 		:: skip
 		fi;
 		d_step { t = 0; r = 0; ok = false; CLEAR_HOME(hs) }
@@ -519,14 +537,15 @@ proctype Cpu(byte c)
 				v = 0;
 				check_inv()
 			   }
-			:: hs.st == T_PROPOSE && hs.loc == c && hs.ver == cs.ver ->
-				/* or decline it (e.g. policy: not now) */
+			:: declines > 0 && hs.st == T_PROPOSE && hs.loc == c &&
+			   hs.ver == cs.ver ->
+				/* or decline it (policy: not now) */
 				atomic {
 					if
 					:: declines > 0 ->
 						sw_decline(t, hs, O_HOST, r, ok);
 						if
-						:: ok -> declines--; r = R_DECLINED
+						:: r == R_OK -> declines--; r = R_DECLINED
 						:: else -> skip
 						fi
 					:: else -> r = R_DECLINED
@@ -535,16 +554,22 @@ proctype Cpu(byte c)
 				}
 			fi;
 #endif
-			/* answer in the cell; if the firmware withdrew the
+			/* answer in the cell. If the firmware withdrew the
 			 * proposal meanwhile this fails and changes nothing:
-			 * the home word already decided */
-			atomic { cl_answer(c, cs, r, s, ok); s = 0; check_inv() }
+			 * the home word already decided. */
+			atomic {
+				cl_answer(c, cs, r, s, ok);
+				check_inv();
+				s = 0; t = 0; r = 0; ok = false;
+				CLEAR_HOME(hs); CLEAR_CELL(cs)
+			}
 		:: else -> skip
 		fi;
 		/* nothing taken: serve the host's own queue, never wait */
 		s = 0;
 		do
 		:: !found && s < N_TASKS ->
+#ifdef SPLIT_HOST
 			atomic { READ_HOME(s, hs) };
 			do
 			:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
@@ -562,7 +587,23 @@ proctype Cpu(byte c)
 				fi
 			:: else -> break
 			od;
-			s++
+			atomic { s++; r = 0; ok = false; CLEAR_HOME(hs) }
+#else
+			atomic {
+				READ_HOME(s, hs);
+				if
+				:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
+					sw_self_serve(s, hs, c, r, ok);
+					/* cannot fail: nothing moved since the load */
+					assert(r == R_OK);
+					on_dispatch(c, s);
+					found = true;
+					check_inv()
+				:: else -> skip
+				fi;
+				s++; r = 0; ok = false; CLEAR_HOME(hs)
+			}
+#endif
 		:: else -> break
 		od;
 		/*
@@ -598,24 +639,26 @@ proctype Cpu(byte c)
 			fi;
 #endif
 			atomic {
+				HOST_LOAD(t, hs)
 				sw_enqueue(t, hs, c, r, ok);
 				if
-				:: ok -> hst[t] = H_RQ; runs[t] = 0
+				:: r == R_OK -> hst[t] = H_RQ
 				:: else -> skip
 				fi;
 				check_inv()
 			}
 		:: hs.st == T_HOST ->
 			/* exit: the slot is released */
-			atomic { sw_destroy(t, hs, r, ok); check_inv() }
+			atomic { HOST_LOAD(t, hs) sw_destroy(t, hs, r, ok); check_inv() }
 		:: hs.st == T_FREE ->
-			atomic { sw_create(t, hs, r, ok); check_inv() }
+			atomic { HOST_LOAD(t, hs) sw_create(t, hs, r, ok); check_inv() }
 		:: PENDING_ST(hs.st) ->
 			/* dequeue (sleep, affinity change, class change) */
 			atomic {
+				HOST_LOAD(t, hs)
 				sw_retract(t, hs, r, ok);
 				if
-				:: ok -> hst[t] = H_SLEEP
+				:: r == R_OK -> hst[t] = H_SLEEP
 				:: else -> skip
 				fi;
 				check_inv()
@@ -628,7 +671,19 @@ proctype Cpu(byte c)
 
 /* ---- the firmware ---- */
 
-#define FW_MAYBE_STOP	if :: skip :: fw_stopped = true; goto stopped fi
+/*
+ * The firmware may stop for ever between any two of its steps. For the
+ * safety checks this needs no code: a stopped firmware and one that is never
+ * scheduled again are indistinguishable, and the search covers every
+ * interleaving, including all those in which the firmware takes no further
+ * step after any given point (half-way between its load and its CAS, after
+ * staging and before proposing, ...). For the progress check (LIVE), where
+ * weak fairness would otherwise force a live firmware to move, FwFault sets
+ * fw_stopped at an arbitrary moment and every firmware step that touches the
+ * window is guarded by !fw_stopped, so a stopped firmware is blocked for
+ * ever wherever it was.
+ */
+#define FW_STEP		!fw_stopped ->
 
 proctype Fw()
 {
@@ -644,19 +699,16 @@ loop:
 	:: /* PROPOSE: stage a queued task for a CPU, then tell the CPU */
 #ifdef FW_ATTR_FIRST
 		/* WRONG order: attributes first, then the home word */
-		atomic { select(t : 0 .. N_TASKS - 1); m = allowed[t] };
-		FW_MAYBE_STOP;
-		atomic { READ_HOME(t, hs) };
+		atomic { FW_STEP select(t : 0 .. N_TASKS - 1); m = allowed[t] };
+		atomic { FW_STEP READ_HOME(t, hs) };
 #else
-		atomic { select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
+		atomic { FW_STEP select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
 #endif
-		FW_MAYBE_STOP;
 		if
 		:: hs.st == T_QUEUED ->
 #if defined(ATTRS) && !defined(FW_ATTR_FIRST)
 			/* attributes after the home word (acquire load) */
-			atomic { m = allowed[t] };
-			FW_MAYBE_STOP;
+			atomic { FW_STEP m = allowed[t] };
 #endif
 			atomic { select(c : 0 .. N_CPUS - 1) };
 #ifdef ATTRS
@@ -667,6 +719,7 @@ loop:
 			fi;
 #endif
 			atomic {
+				FW_STEP
 				sw_stage(t, hs, c, r, ok);
 #ifdef ATTRS
 				/* the version protects what was read after it:
@@ -677,24 +730,20 @@ loop:
 				assert(r != R_OK || home[t].st == T_PROPOSE);
 				check_inv()
 			};
-			FW_MAYBE_STOP;
 			if
 			:: r == R_OK ->
 				/* hs is the PROPOSE word: its version goes in the cell */
-				atomic { READ_CELL(c, cs) };
-				FW_MAYBE_STOP;
+				atomic { FW_STEP READ_CELL(c, cs) };
 				do
 				:: cs.st != C_PROPOSE ->
-					atomic { cl_propose(c, cs, t, hs.ver, r, ok); check_inv() };
-					FW_MAYBE_STOP;
+					atomic { FW_STEP cl_propose(c, cs, t, hs.ver, r, ok); check_inv() };
 					if
 					:: r == R_OK -> break
 					:: else -> skip	/* cs is current: look again */
 					fi
 				:: cs.st == C_PROPOSE ->
 					/* an older proposal is pending: withdraw it */
-					atomic { cl_withdraw(c, cs, r, ok); check_inv() };
-					FW_MAYBE_STOP
+					atomic { FW_STEP cl_withdraw(c, cs, r, ok); check_inv() }
 				:: cs.st == C_PROPOSE ->
 					/* or leave t staged with no cell: the host
 					 * self-serves it, or it is declined later */
@@ -706,22 +755,23 @@ loop:
 		fi
 
 	:: /* ABORT: decline a staged task, PROPOSE -> QUEUED */
-		atomic { declines > 0 -> select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
-		FW_MAYBE_STOP;
+		atomic { declines > 0 && !fw_stopped ->
+			 select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
 		if
 		:: hs.st == T_PROPOSE ->
 			atomic {
+				FW_STEP
 				if
 				:: declines > 0 ->
 					sw_decline(t, hs, O_FW, r, ok);
 					if
-					:: ok -> declines--
+					:: r == R_OK -> declines--
 					:: else -> skip
 					fi
-				:: else -> skip
+				:: else -> r = R_STALE	/* out of declines */
 				fi;
 				/* (3) the firmware never makes a COMMIT */
-				assert(!ok || home[t].st == T_QUEUED);
+				assert(r != R_OK || home[t].st == T_QUEUED);
 				check_inv()
 			}
 		:: else -> skip
@@ -730,22 +780,26 @@ loop:
 	:: /* withdraw a cell's proposal, PROPOSE -> EMPTY. (Documentation/
 	    * protocol.md does this after a successful decline; the header
 	    * allows it at any time, so the model does too.) */
-		atomic { select(c : 0 .. N_CPUS - 1); READ_CELL(c, cs) };
-		FW_MAYBE_STOP;
+		atomic { FW_STEP select(c : 0 .. N_CPUS - 1); READ_CELL(c, cs) };
 		if
 		:: cs.st == C_PROPOSE ->
-			atomic { cl_withdraw(c, cs, r, ok); check_inv() }
+			atomic { FW_STEP cl_withdraw(c, cs, r, ok); check_inv() }
 		:: else -> skip
 		fi
-
-	:: /* stop for ever */
-		fw_stopped = true; goto stopped
 	fi;
-	goto loop;
-stopped:
-	atomic { t = 0; c = 0; r = 0; m = 0; ok = false;
-		 CLEAR_HOME(hs); CLEAR_CELL(cs) }
+	goto loop
 }
+
+#ifdef LIVE
+/* The environment: at some moment (or never) the firmware stops for ever. */
+proctype FwFault()
+{
+	if
+	:: fw_stopped = true
+	:: skip
+	fi
+}
+#endif
 
 /* ---- set-up and the end-state check ---- */
 
@@ -781,7 +835,10 @@ init
 		:: else -> break
 		od;
 		j_ = 0;
-		run Fw()
+		run Fw();
+#ifdef LIVE
+		run FwFault()
+#endif
 	};
 	/*
 	 * (4) nothing lost, as an end-state property: once every host CPU
@@ -802,8 +859,8 @@ init
  * Host progress without the firmware: once the firmware has stopped, every
  * task that is QUEUED or PROPOSE eventually runs (COMMIT) or is retracted
  * (HOST). Checked with weak fairness (pan -a -f): every host CPU that can
- * always move eventually does. The firmware being stopped is what matters:
- * the implication is vacuous on runs where it never stops.
+ * always move eventually does. The implication is vacuous on runs where the
+ * firmware never stops.
  */
 #define PEND(k)	(home[k].st == T_QUEUED || home[k].st == T_PROPOSE)
 #define RESP(k)	[] ((fw_stopped && PEND(k)) -> <> !PEND(k))
@@ -819,8 +876,8 @@ ltl host_progress {
 	&& RESP(3)
 #endif
 }
-/* The same with the firmware alive (it declines a bounded number of times):
- * the firmware cannot keep a task from the host either. */
+/* The same whether or not the firmware stops (it declines a bounded number
+ * of times): a live firmware cannot keep a task from the host either. */
 #define RESP_ANY(k)	[] (PEND(k) -> <> !PEND(k))
 ltl progress_any_fw {
 	RESP_ANY(0)

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The firmware fails while scx_ipuswap --mode swap runs a workload. Run in a
+ * VM whose firmware was started with `--fault KIND@S` and IPUSWAP_FAULT=KIND
+ * (kill, hang, garbage, restart); S counts from the driver binding, which is
+ * this test's setup, so the fault lands in the middle of the workload.
+ * Whatever the fault: no oops, no stall, every thread finishes, the
+ * scheduler stays enabled; then the fault-specific evidence is checked.
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+
+#include "kselftest_harness.h"
+#include "ipuswap_test.h"
+
+#define WORKLOAD_SECS	30
+#define NR_WORKERS	100
+
+static void *short_worker(void *arg)
+{
+	volatile unsigned long x = 0;
+
+	for (unsigned long i = 0; i < 30000; i++)
+		x += i;
+	usleep(100);
+	__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+/* Rounds of short threads for @secs; returns started - finished. */
+static int workload(int secs, int *rounds)
+{
+	double end = ipt_now() + secs;
+	pthread_t tids[NR_WORKERS];
+	int started = 0, done = 0;
+
+	*rounds = 0;
+	while (ipt_now() < end) {
+		for (int i = 0; i < NR_WORKERS; i++) {
+			if (pthread_create(&tids[i], NULL, short_worker, &done))
+				return -1;
+			started++;
+		}
+		for (int i = 0; i < NR_WORKERS; i++)
+			pthread_join(tids[i], NULL);
+		(*rounds)++;
+	}
+	return started - done;
+}
+
+FIXTURE(fault) {
+	struct ipt_loader loader;
+	bool running;
+};
+
+FIXTURE_SETUP(fault)
+{
+	const char *args[] = { "--mode", "swap", "--stats", "5", NULL };
+
+	if (!getenv("IPUSWAP_FAULT"))
+		SKIP(return, "firmware runs without a fault schedule in this VM");
+	ASSERT_EQ(0, ipt_load_module("live_timeout_ms=1000"));
+	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+	self->running = true;
+	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+}
+
+FIXTURE_TEARDOWN(fault)
+{
+	if (self->running) {
+		int status = ipt_loader_stop(&self->loader, SIGINT, 60);
+
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("loader status %#x", status);
+	}
+	if (ipt_module_loaded())
+		EXPECT_EQ(0, ipt_unload_module_settled(10));
+}
+
+TEST_F_TIMEOUT(fault, workload_survives, 600)
+{
+	const char *kind = getenv("IPUSWAP_FAULT");
+	long long gen0 = ipt_info("fw_generation");
+	long long staged0 = ipt_info("dispatch_staged");
+	long long self0 = ipt_info("dispatch_self");
+	long long staged, selfd, bad;
+	char state[64];
+	int rounds, missing;
+
+	missing = workload(WORKLOAD_SECS, &rounds);
+	staged = ipt_info("dispatch_staged") - staged0;
+	selfd = ipt_info("dispatch_self") - self0;
+	bad = ipt_info("abort_bad_word") + ipt_info("abort_bad_index") +
+	      ipt_info("abort_bad_cpu");
+	TH_LOG("fault %s: %d rounds of %d threads, %lld staged, %lld self-served, "
+	       "%lld bad values rejected, fw_alive=%lld, generation %lld -> %lld",
+	       kind, rounds, NR_WORKERS, staged, selfd, bad, ipt_info("fw_alive"), gen0,
+	       ipt_info("fw_generation"));
+	printf("# fault=%s rounds=%d staged=%lld self=%lld rejected=%lld fw_alive=%lld\n",
+	       kind, rounds, staged, selfd, bad, ipt_info("fw_alive"));
+	ASSERT_EQ(0, missing) TH_LOG("%d threads never finished", missing);
+	ASSERT_GT(rounds, 0);
+	ASSERT_EQ(0, ipt_read(SCX_STATE, state, sizeof(state)));
+	ASSERT_STREQ("enabled", state);
+	ASSERT_EQ(0, ipt_dmesg_count("Oops"));
+	ASSERT_EQ(0, ipt_dmesg_count("BUG:"));
+	ASSERT_EQ(0, ipt_dmesg_count("runnable task stall"));
+	ASSERT_GT(selfd, 0) TH_LOG("host never served itself: did it wait?");
+
+	if (!strcmp(kind, "kill") || !strcmp(kind, "hang")) {
+		ASSERT_EQ(0, ipt_info("fw_alive"));
+		ASSERT_EQ(1, ipt_dmesg_count("firmware liveness stopped"));
+	} else if (!strcmp(kind, "garbage")) {
+		ASSERT_GT(bad, 0) TH_LOG("garbage written but nothing rejected");
+		ASSERT_EQ(1, ipt_info("fw_alive"));
+	} else if (!strcmp(kind, "restart")) {
+		ASSERT_EQ(gen0 + 1, ipt_info("fw_generation"));
+		ASSERT_GT(staged, 0);
+		ASSERT_EQ(1, ipt_info("fw_alive"));
+	}
+}
+
+TEST_HARNESS_MAIN
