@@ -369,8 +369,9 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 	}
 	home = &ipuswap_slot(idev, idx)->home;
 	seen = ipuswap_home_checked(idev, idx, home);
+	/* Leave a proposal to its CPU, unless that CPU went offline. */
 	if (!steal && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
-	    IPUSWAP_HOME_LOC(seen) != cpu) {
+	    IPUSWAP_HOME_LOC(seen) != cpu && cpu_online(IPUSWAP_HOME_LOC(seen))) {
 		ret = -IPUSWAP_R_DECLINED;
 		goto out;
 	}

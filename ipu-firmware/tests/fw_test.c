@@ -384,13 +384,19 @@ static bool t_bad_shm_size(void)
 static bool t_bad_fault(void)
 {
 	return bad_cli(ARGS("--fault", "boom@1"),
-		       "--fault 'boom@1': unknown fault kind 'boom' (known: kill hang)") &&
+		       "--fault 'boom@1': unknown fault kind 'boom' (known: kill hang restart slow garbage)") &&
 	       bad_cli(ARGS("--fault", "kill"),
 		       "--fault 'kill': expected KIND@SECONDS") &&
 	       bad_cli(ARGS("--fault", "kill@"), "--fault 'kill@': SECONDS") &&
 	       bad_cli(ARGS("--fault", "kill@abc"), "--fault 'kill@abc': SECONDS") &&
 	       bad_cli(ARGS("--fault", "hang@-1"), "--fault 'hang@-1': SECONDS") &&
-	       bad_cli(ARGS("--fault", "hang@nan"), "--fault 'hang@nan': SECONDS");
+	       bad_cli(ARGS("--fault", "hang@nan"), "--fault 'hang@nan': SECONDS") &&
+	       bad_cli(ARGS("--fault", "slow@1"),
+		       "--fault 'slow@1': this fault needs KIND@SECONDS:NANOSECONDS") &&
+	       bad_cli(ARGS("--fault", "slow@1:x"), "--fault 'slow@1:x': NANOSECONDS") &&
+	       bad_cli(ARGS("--fault", "kill@1:5"), "--fault 'kill@1:5': this fault takes no :ARG") &&
+	       bad_cli(ARGS("--pcie-read-ns", "-1"), "--pcie-read-ns '-1'") &&
+	       bad_cli(ARGS("--poll-us", "x"), "--poll-us 'x'");
 }
 
 static bool t_bad_vectors(void)

@@ -236,4 +236,74 @@ TEST_F_TIMEOUT(swap, weights_share_one_cpu, 300)
 	ASSERT_LT(fabs(ratio - want) / want, 0.20);
 }
 
+static volatile int load_stop;
+
+static void *background_load(void *arg)
+{
+	while (!load_stop) {
+		pthread_t t;
+		int done = 0;
+
+		if (!pthread_create(&t, NULL, short_worker, &done))
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
+/* CPU 1 goes offline and comes back while tasks keep being scheduled. */
+TEST_F_TIMEOUT(swap, cpu_hotplug_under_load, 300)
+{
+	const char *cpu1 = "/sys/devices/system/cpu/cpu1/online";
+	pthread_t load[4];
+	char state[64];
+	int done;
+
+	if (access(cpu1, W_OK))
+		SKIP(return, "CPU 1 cannot be taken offline in this VM");
+	load_stop = 0;
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&load[i], NULL, background_load, NULL));
+	sleep(2);
+	ASSERT_EQ(0, ipt_write(cpu1, "0"));
+	done = storm(1);
+	sleep(2);
+	ASSERT_EQ(0, ipt_write(cpu1, "1"));
+	done += storm(1);
+	load_stop = 1;
+	for (int i = 0; i < 4; i++)
+		pthread_join(load[i], NULL);
+	ASSERT_EQ(2 * (NR_WORKERS + 100), done);
+	read_state(state, sizeof(state));
+	ASSERT_STREQ("enabled", state) TH_LOG("scheduler did not survive hotplug");
+}
+
+/* Detach and attach again 20 times while a load runs; rmmod afterwards. */
+TEST_F_TIMEOUT(swap, reattach_20_times_under_load, 900)
+{
+	const char *args[] = { "--mode", "swap", "--stats", "0", NULL };
+	pthread_t load[4];
+	char state[64];
+	int status;
+
+	load_stop = 0;
+	for (int i = 0; i < 4; i++)
+		ASSERT_EQ(0, pthread_create(&load[i], NULL, background_load, NULL));
+	for (int round = 0; round < 20; round++) {
+		status = ipt_loader_stop(&self->loader, SIGINT, 60);
+		self->running = false;
+		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("round %d: loader status %#x", round, status);
+		ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+		self->running = true;
+		ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120))
+			TH_LOG("round %d: no attach", round);
+		read_state(state, sizeof(state));
+		ASSERT_STREQ("enabled", state);
+		usleep(300 * 1000);
+	}
+	load_stop = 1;
+	for (int i = 0; i < 4; i++)
+		pthread_join(load[i], NULL);
+}
+
 TEST_HARNESS_MAIN

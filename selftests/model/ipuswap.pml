@@ -347,12 +347,27 @@ inline cl_answer(c, seen, why, res, ok)
 	:: !CELL_VALID(seen) -> res = R_BAD_WORD
 	:: CELL_VALID(seen) && seen.st != C_PROPOSE -> res = R_STATE
 	:: CELL_VALID(seen) && seen.st == C_PROPOSE ->
+#ifdef FULL_ANSWERS
 		if
 		:: why == R_OK ->
 			cell_cas(c, seen, C_COMMIT, why, seen.idx, seen.ver, ok)
 		:: else ->
 			cell_cas(c, seen, C_ABORT, why, seen.idx, seen.ver, ok)
 		fi;
+#else
+		/* An answered cell's reason, index and version are for the
+		 * firmware's statistics only: no agent's behaviour depends on
+		 * them (a cell is only ever tested for PROPOSE, and only the
+		 * firmware moves a cell out of COMMIT/ABORT, so no CAS can
+		 * race on them). They are dropped to keep the state space
+		 * small; -DFULL_ANSWERS keeps them. */
+		if
+		:: why == R_OK ->
+			cell_cas(c, seen, C_COMMIT, R_OK, 0, 0, ok)
+		:: else ->
+			cell_cas(c, seen, C_ABORT, R_STALE, 0, 0, ok)
+		fi;
+#endif
 		res = (ok -> R_OK : R_STALE)
 	fi
 }
@@ -440,6 +455,12 @@ inline check_inv()
 /* ---- the host ---- */
 
 /*
+ * Step structure. A stored state exists only between atomic steps, and
+ * every atomic step below contains exactly one access to a shared word (a
+ * load, or a transition's CAS) followed by the purely local computation that
+ * leads to the next access; so the interleavings explored are exactly the
+ * interleavings of window accesses.
+ *
  * Host steps that act on ONE word and nothing else (self-serve in the scan,
  * stop, enqueue, retract, create, destroy) are, by default, the load and the
  * CAS in one atomic step. This is exact, not an approximation: between a
@@ -448,14 +469,15 @@ inline check_inv()
  * nothing and hands back the current word -- the same as loading later. So
  * the split and the merged forms produce the same sequences of window
  * states. -DSPLIT_HOST splits them anyway (the Makefile checks a smaller
- * configuration that way). The take path -- cell, then home word, then the
- * home CAS, then the cell CAS -- reads two words and is always split.
+ * configuration that way). The take path -- the cell, then the home word,
+ * then the home CAS, then the cell CAS -- involves two words and is always
+ * split, as are all of the firmware's loads and CASes.
  */
-#ifdef SPLIT_HOST
-#define HOST_LOAD(t, h)		atomic { READ_HOME(t, h) };
-#else
-#define HOST_LOAD(t, h)		READ_HOME(t, h);
-#endif
+
+/* host CPU locals back to a fixed value (keeps the state space small) */
+#define CPU_RESET							\
+	t = 0; s = 0; r = 0; v = 0; ok = false; found = false;		\
+	done = false; CLEAR_HOME(hs); CLEAR_CELL(cs)
 
 proctype Cpu(byte c)
 {
@@ -464,209 +486,206 @@ proctype Cpu(byte c)
 	byte t, s, r, v, i_, j_, n_;
 	bool ok, found, done;
 
-	do
-	:: running[c] != NO_TASK ->
-		/* ops.stopping: the task stops running here */
+top:
+	if
+	:: /* ops.stopping: the running task stops (COMMIT -> HOST). A
+	    * task still runnable is enqueued again by a later event. */
 		atomic {
+			running[c] != NO_TASK ->
 			t = running[c];
-			HOST_LOAD(t, hs)
+			READ_HOME(t, hs);
 			sw_stop(t, hs, r, ok);
 			/* nobody else may move a COMMIT word */
 			assert(r == R_OK);
 			running[c] = NO_TASK;
 			hst[t] = H_SLEEP;
-			check_inv()
+			check_inv();
+			CPU_RESET
 		};
-		/* still runnable: enqueue it again (bounded) */
+		goto top
+
+	:: /* ops.dispatch, 1: load the cell */
+		atomic {
+			running[c] == NO_TASK ->
+			done = (events == 0);
+			READ_CELL(c, cs);
+			if
+			:: cs.st == C_PROPOSE -> t = cs.idx
+			:: else -> CLEAR_CELL(cs); goto scan
+			fi
+		};
+		/* 2: load the proposed task's home word */
+		atomic { READ_HOME(t, hs) };
+#ifdef FITO_BROKEN
+		/* FITO: "run t on c" is enforced as sent */
+		atomic {
+			v = home[t].ver;
+			home[t].st = T_COMMIT;
+			home[t].own = O_HOST;
+			home[t].loc = c;
+			home[t].ver = home[t].ver + 1;
+			on_dispatch(c, t);
+			found = true;
+			r = R_OK;
+			check_inv();
+#ifndef FITO_NO_VER_ASSERT
+			/* (3) enforced only on the version proposed */
+			assert(v == cs.ver);
+#endif
+			v = 0;
+			CLEAR_HOME(hs)
+		};
+#else
+		/* 3: REFLECT + COMMIT, or decline */
 		if
 		:: atomic {
-			events > 0 ->
-			events--;
-			HOST_LOAD(t, hs)
-			sw_enqueue(t, hs, c, r, ok);
+			v = hs.ver;
+			sw_take(t, hs, c, cs.ver, r, ok);
 			if
-			:: r == R_OK -> hst[t] = H_RQ
+			:: r == R_OK ->
+				/* (3) the version CASed from is the cell's:
+				 * never a version that moved */
+				assert(v == cs.ver && hs.ver == v + 1);
+				on_dispatch(c, t);
+				found = true
 			:: else -> skip
 			fi;
-			check_inv()
+			check_inv();
+			v = 0; ok = false; CLEAR_HOME(hs)
 		   }
-		:: skip
-		fi;
-		d_step { t = 0; r = 0; ok = false; CLEAR_HOME(hs) }
-
-	:: running[c] == NO_TASK ->
-		/* ops.dispatch: first the cell */
-		atomic { done = (events == 0); READ_CELL(c, cs) };
-		found = false;
-		if
-		:: cs.st == C_PROPOSE ->
-			atomic { t = cs.idx; READ_HOME(t, hs) };
-#ifdef FITO_BROKEN
-			/* FITO: "run t on c" is enforced as sent */
-			atomic {
-				v = home[t].ver;
-				home[t].st = T_COMMIT;
-				home[t].own = O_HOST;
-				home[t].loc = c;
-				home[t].ver = home[t].ver + 1;
-				on_dispatch(c, t);
-				found = true;
-				r = R_OK;
-				check_inv();
-#ifndef FITO_NO_VER_ASSERT
-				/* (3) enforced only on the version proposed */
-				assert(v == cs.ver);
-#endif
-				v = 0
-			};
-#else
+		:: atomic {
+			declines > 0 && hs.st == T_PROPOSE && hs.loc == c &&
+			hs.ver == cs.ver ->
+			/* policy: not now */
+			sw_decline(t, hs, O_HOST, r, ok);
 			if
-			:: atomic {
-				/* REFLECT + COMMIT */
-				v = hs.ver;
-				sw_take(t, hs, c, cs.ver, r, ok);
-				if
-				:: r == R_OK ->
-					/* (3) the version CASed from is the
-					 * cell's: never a version that moved */
-					assert(v == cs.ver && hs.ver == v + 1);
-					on_dispatch(c, t);
-					found = true
-				:: else -> skip
-				fi;
-				v = 0;
-				check_inv()
-			   }
-			:: declines > 0 && hs.st == T_PROPOSE && hs.loc == c &&
-			   hs.ver == cs.ver ->
-				/* or decline it (policy: not now) */
-				atomic {
-					if
-					:: declines > 0 ->
-						sw_decline(t, hs, O_HOST, r, ok);
-						if
-						:: r == R_OK -> declines--; r = R_DECLINED
-						:: else -> skip
-						fi
-					:: else -> r = R_DECLINED
-					fi;
-					check_inv()
-				}
+			:: r == R_OK -> declines--; r = R_DECLINED
+			:: else -> skip
 			fi;
-#endif
-			/* answer in the cell. If the firmware withdrew the
-			 * proposal meanwhile this fails and changes nothing:
-			 * the home word already decided. */
-			atomic {
-				cl_answer(c, cs, r, s, ok);
-				check_inv();
-				s = 0; t = 0; r = 0; ok = false;
-				CLEAR_HOME(hs); CLEAR_CELL(cs)
-			}
-		:: else -> skip
+			check_inv();
+			ok = false; CLEAR_HOME(hs)
+		   }
 		fi;
-		/* nothing taken: serve the host's own queue, never wait */
-		s = 0;
+#endif
+		/* 4: answer in the cell. If the firmware withdrew the proposal
+		 * meanwhile this fails and changes nothing: the home word
+		 * already decided. */
+		atomic {
+			cl_answer(c, cs, r, s, ok);
+			check_inv();
+			s = 0; t = 0; r = 0; ok = false; CLEAR_CELL(cs);
+			if
+			:: found -> CPU_RESET; goto top
+			:: else -> skip
+			fi
+		};
+scan:
+		/* 5: nothing taken: serve the host's own queue, never wait.
+		 * One step per task examined. */
 		do
-		:: !found && s < N_TASKS ->
+		:: atomic {
+			s < N_TASKS ->
 #ifdef SPLIT_HOST
-			atomic { READ_HOME(s, hs) };
+			READ_HOME(s, hs)
+		   };
 			do
 			:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
 				atomic {
 					sw_self_serve(s, hs, c, r, ok);
 					if
-					:: r == R_OK -> on_dispatch(c, s); found = true
-					:: else -> skip
+					:: r == R_OK ->
+						on_dispatch(c, s);
+						check_inv();
+						CPU_RESET;
+						goto top
+					:: else -> skip	/* hs is current: retry */
 					fi;
 					check_inv()
-				};
-				if
-				:: found -> break
-				:: else -> skip	/* hs is the current word: retry */
-				fi
+				}
 			:: else -> break
 			od;
 			atomic { s++; r = 0; ok = false; CLEAR_HOME(hs) }
 #else
-			atomic {
-				READ_HOME(s, hs);
-				if
-				:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
-					sw_self_serve(s, hs, c, r, ok);
-					/* cannot fail: nothing moved since the load */
-					assert(r == R_OK);
-					on_dispatch(c, s);
-					found = true;
-					check_inv()
-				:: else -> skip
-				fi;
-				s++; r = 0; ok = false; CLEAR_HOME(hs)
-			}
-#endif
-		:: else -> break
-		od;
-		/*
-		 * The workload was over before this dispatch began and it found
-		 * nothing: with no more enqueues nothing can become runnable
-		 * (a decline keeps a task QUEUED), and every task that was
-		 * runnable throughout was examined. Leave, so that init can
-		 * check that nothing was left behind.
-		 */
-		if
-		:: !found && done -> nexit++; break
-		:: else -> skip
-		fi;
-		d_step { t = 0; s = 0; r = 0; ok = false; found = false;
-			 done = false; CLEAR_HOME(hs); CLEAR_CELL(cs) }
-
-	:: atomic { events > 0 -> events--; select(t : 0 .. N_TASKS - 1);
-		    READ_HOME(t, hs) };
-		/* a host task event on task t (any CPU may run it) */
-		if
-		:: hs.st == T_HOST ->
-			/* wakeup: enqueue; possibly after an affinity change */
-#ifdef ATTRS
+			READ_HOME(s, hs);
 			if
-			:: atomic { hst[t] == H_SLEEP && home[t].st == T_HOST ->
-				/* the host owns it: attributes may change */
+			:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
+				sw_self_serve(s, hs, c, r, ok);
+				/* cannot fail: nothing moved since the load */
+				assert(r == R_OK);
+				on_dispatch(c, s);
+				check_inv();
+				CPU_RESET;
+				goto top
+			:: else -> s++; CLEAR_HOME(hs)
+			fi
+		   }
+#endif
+		:: atomic {
+			s >= N_TASKS ->
+			/*
+			 * The workload was over before this dispatch began and
+			 * it found nothing: with no more enqueues nothing can
+			 * become runnable (a decline keeps a task QUEUED), and
+			 * every task that was runnable throughout was examined.
+			 * Leave, so that init can check that nothing was left
+			 * behind.
+			 */
+			if
+			:: done -> nexit++; CPU_RESET; goto fin
+			:: else -> CPU_RESET; goto top
+			fi
+		   }
+		od
+
+	:: /* a host task event on some task (any CPU may run it) */
+		atomic {
+			events > 0 ->
+			events--;
+			select(t : 0 .. N_TASKS - 1);
+			READ_HOME(t, hs);
+#ifdef SPLIT_HOST
+		};
+		atomic {
+#endif
+			if
+			:: hs.st == T_HOST ->
+				/* wakeup: enqueue */
+#ifdef ATTRS
+				/* possibly after an affinity change: the host
+				 * owns the task, it may write its attributes */
 				if
+				:: skip
 				:: allowed[t] = 1
 				:: allowed[t] = 2
 				:: allowed[t] = 3
-				fi }
-			:: skip
-			fi;
+				fi;
 #endif
-			atomic {
-				HOST_LOAD(t, hs)
 				sw_enqueue(t, hs, c, r, ok);
 				if
 				:: r == R_OK -> hst[t] = H_RQ
 				:: else -> skip
-				fi;
-				check_inv()
-			}
-		:: hs.st == T_HOST ->
-			/* exit: the slot is released */
-			atomic { HOST_LOAD(t, hs) sw_destroy(t, hs, r, ok); check_inv() }
-		:: hs.st == T_FREE ->
-			atomic { HOST_LOAD(t, hs) sw_create(t, hs, r, ok); check_inv() }
-		:: PENDING_ST(hs.st) ->
-			/* dequeue (sleep, affinity change, class change) */
-			atomic {
-				HOST_LOAD(t, hs)
+				fi
+			:: hs.st == T_HOST ->
+				/* exit: the slot is released */
+				sw_destroy(t, hs, r, ok)
+			:: hs.st == T_FREE ->
+				sw_create(t, hs, r, ok)
+			:: PENDING_ST(hs.st) ->
+				/* dequeue (sleep, affinity change, ...) */
 				sw_retract(t, hs, r, ok);
 				if
 				:: r == R_OK -> hst[t] = H_SLEEP
 				:: else -> skip
-				fi;
-				check_inv()
-			}
-		:: else -> skip
-		fi;
-		d_step { t = 0; r = 0; ok = false; CLEAR_HOME(hs) }
-	od
+				fi
+			:: else -> skip	/* running: nothing to do */
+			fi;
+			check_inv();
+			CPU_RESET
+		};
+		goto top
+	fi;
+fin:
+	skip
 }
 
 /* ---- the firmware ---- */
@@ -676,14 +695,16 @@ proctype Cpu(byte c)
  * safety checks this needs no code: a stopped firmware and one that is never
  * scheduled again are indistinguishable, and the search covers every
  * interleaving, including all those in which the firmware takes no further
- * step after any given point (half-way between its load and its CAS, after
- * staging and before proposing, ...). For the progress check (LIVE), where
- * weak fairness would otherwise force a live firmware to move, FwFault sets
- * fw_stopped at an arbitrary moment and every firmware step that touches the
- * window is guarded by !fw_stopped, so a stopped firmware is blocked for
+ * step after any given point (between its load and its CAS, after staging
+ * and before proposing, ...). For the progress check (LIVE), where weak
+ * fairness would otherwise force a live firmware to move, FwFault sets
+ * fw_stopped at an arbitrary moment and every firmware step that touches
+ * the window is guarded by !fw_stopped, so a stopped firmware is blocked for
  * ever wherever it was.
  */
-#define FW_STEP		!fw_stopped ->
+#define FW_RESET							\
+	t = 0; c = 0; r = 0; m = 0; ok = false;				\
+	CLEAR_HOME(hs); CLEAR_CELL(cs)
 
 proctype Fw()
 {
@@ -693,101 +714,131 @@ proctype Fw()
 	bool ok;
 
 loop:
-	atomic { t = 0; c = 0; r = 0; m = 0; ok = false;
-		 CLEAR_HOME(hs); CLEAR_CELL(cs) };
 	if
-	:: /* PROPOSE: stage a queued task for a CPU, then tell the CPU */
+	:: /* PROPOSE, 1: load a task's home word; stage it if QUEUED */
+		atomic {
+			!fw_stopped ->
+			select(t : 0 .. N_TASKS - 1);
 #ifdef FW_ATTR_FIRST
-		/* WRONG order: attributes first, then the home word */
-		atomic { FW_STEP select(t : 0 .. N_TASKS - 1); m = allowed[t] };
-		atomic { FW_STEP READ_HOME(t, hs) };
-#else
-		atomic { FW_STEP select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
+			/* WRONG order: the attributes before the home word */
+			m = allowed[t]
+		};
+		atomic {
+			!fw_stopped ->
 #endif
-		if
-		:: hs.st == T_QUEUED ->
-#if defined(ATTRS) && !defined(FW_ATTR_FIRST)
-			/* attributes after the home word (acquire load) */
-			atomic { FW_STEP m = allowed[t] };
-#endif
-			atomic { select(c : 0 .. N_CPUS - 1) };
-#ifdef ATTRS
-			/* policy: only a CPU in the mask it read */
+			READ_HOME(t, hs);
 			if
-			:: ((m >> c) & 1) == 0 -> goto loop
-			:: else -> skip
+			:: hs.st == T_QUEUED -> skip
+			:: else -> FW_RESET; goto loop
 			fi;
+#if defined(ATTRS) && !defined(FW_ATTR_FIRST)
+		};
+		/* 2: the attributes, after the home word (acquire) */
+		atomic {
+			!fw_stopped ->
+			m = allowed[t];
 #endif
-			atomic {
-				FW_STEP
-				sw_stage(t, hs, c, r, ok);
+			/* policy: pick a CPU (in the mask it read) */
+			select(c : 0 .. N_CPUS - 1);
 #ifdef ATTRS
-				/* the version protects what was read after it:
-				 * the proposal respects the task's current mask */
-				assert(r != R_OK || ALLOWED(t, c));
-#endif
-				/* (3) the firmware never makes a COMMIT */
-				assert(r != R_OK || home[t].st == T_PROPOSE);
-				check_inv()
-			};
 			if
-			:: r == R_OK ->
-				/* hs is the PROPOSE word: its version goes in the cell */
-				atomic { FW_STEP READ_CELL(c, cs) };
-				do
-				:: cs.st != C_PROPOSE ->
-					atomic { FW_STEP cl_propose(c, cs, t, hs.ver, r, ok); check_inv() };
-					if
-					:: r == R_OK -> break
-					:: else -> skip	/* cs is current: look again */
-					fi
-				:: cs.st == C_PROPOSE ->
-					/* an older proposal is pending: withdraw it */
-					atomic { FW_STEP cl_withdraw(c, cs, r, ok); check_inv() }
-				:: cs.st == C_PROPOSE ->
-					/* or leave t staged with no cell: the host
-					 * self-serves it, or it is declined later */
-					break
-				od
+			:: ((m >> c) & 1) == 0 -> FW_RESET; goto loop
 			:: else -> skip
 			fi
-		:: else -> skip
-		fi
+#endif
+		};
+		/* 3: the stage CAS, QUEUED(v) -> PROPOSE(c, v+1) */
+		atomic {
+			!fw_stopped ->
+			sw_stage(t, hs, c, r, ok);
+#ifdef ATTRS
+			/* the version protects what was read after it:
+			 * the proposal respects the task's current mask */
+			assert(r != R_OK || ALLOWED(t, c));
+#endif
+			/* (3) the firmware never makes a COMMIT */
+			assert(r != R_OK || home[t].st == T_PROPOSE);
+			check_inv();
+			if
+			:: r == R_OK -> skip
+			:: else -> FW_RESET; goto loop
+			fi
+		};
+		/* 4: load the cell; hs is the PROPOSE word, whose version
+		 * goes in the cell */
+		atomic { !fw_stopped -> READ_CELL(c, cs) };
+		do
+		:: atomic {
+			/* 5: propose in the cell */
+			!fw_stopped && cs.st != C_PROPOSE ->
+			cl_propose(c, cs, t, hs.ver, r, ok);
+			check_inv();
+			if
+			:: r == R_OK -> FW_RESET; goto loop
+			:: else -> skip	/* cs is current: look again */
+			fi
+		   }
+		:: atomic {
+			/* an older proposal is pending: withdraw it */
+			!fw_stopped && cs.st == C_PROPOSE ->
+			cl_withdraw(c, cs, r, ok);
+			check_inv()
+		   }
+		:: atomic {
+			/* or leave t staged with no cell: the host
+			 * self-serves it, or it is declined later */
+			cs.st == C_PROPOSE -> FW_RESET; goto loop
+		   }
+		od
 
 	:: /* ABORT: decline a staged task, PROPOSE -> QUEUED */
-		atomic { declines > 0 && !fw_stopped ->
-			 select(t : 0 .. N_TASKS - 1); READ_HOME(t, hs) };
-		if
-		:: hs.st == T_PROPOSE ->
-			atomic {
-				FW_STEP
+		atomic {
+			declines > 0 && !fw_stopped ->
+			select(t : 0 .. N_TASKS - 1);
+			READ_HOME(t, hs);
+			if
+			:: hs.st == T_PROPOSE -> skip
+			:: else -> FW_RESET; goto loop
+			fi
+		};
+		atomic {
+			!fw_stopped ->
+			if
+			:: declines > 0 ->
+				sw_decline(t, hs, O_FW, r, ok);
 				if
-				:: declines > 0 ->
-					sw_decline(t, hs, O_FW, r, ok);
-					if
-					:: r == R_OK -> declines--
-					:: else -> skip
-					fi
-				:: else -> r = R_STALE	/* out of declines */
-				fi;
-				/* (3) the firmware never makes a COMMIT */
-				assert(r != R_OK || home[t].st == T_QUEUED);
-				check_inv()
-			}
-		:: else -> skip
-		fi
+				:: r == R_OK -> declines--
+				:: else -> skip
+				fi
+			:: else -> r = R_STALE	/* out of declines */
+			fi;
+			/* (3) the firmware never makes a COMMIT */
+			assert(r != R_OK || home[t].st == T_QUEUED);
+			check_inv();
+			FW_RESET
+		};
+		goto loop
 
 	:: /* withdraw a cell's proposal, PROPOSE -> EMPTY. (Documentation/
 	    * protocol.md does this after a successful decline; the header
 	    * allows it at any time, so the model does too.) */
-		atomic { FW_STEP select(c : 0 .. N_CPUS - 1); READ_CELL(c, cs) };
-		if
-		:: cs.st == C_PROPOSE ->
-			atomic { FW_STEP cl_withdraw(c, cs, r, ok); check_inv() }
-		:: else -> skip
-		fi
-	fi;
-	goto loop
+		atomic {
+			!fw_stopped ->
+			select(c : 0 .. N_CPUS - 1);
+			READ_CELL(c, cs);
+			if
+			:: cs.st == C_PROPOSE -> skip
+			:: else -> FW_RESET; goto loop
+			fi
+		};
+		atomic {
+			!fw_stopped ->
+			cl_withdraw(c, cs, r, ok);
+			check_inv();
+			FW_RESET
+		};
+		goto loop
+	fi
 }
 
 #ifdef LIVE
