@@ -6,9 +6,11 @@
  * transition is one compare-and-swap on one word of the window
  * (ipuswap_wire.h): the caller passes the word it read (`seen`); the
  * function checks the transition is legal from it and swaps in the new
- * word. On success *seen becomes the new word; on failure it becomes the
- * current word, so the caller learns what happened from the same access.
- * Nothing is written on failure: an abort leaves both sides where they were.
+ * word. On success *seen becomes the new word. If the CAS itself fails,
+ * *seen becomes the current word, so the caller learns what happened from
+ * the same access; a refusal decided from `seen` alone (illegal state, bad
+ * CPU, version mismatch) leaves *seen as the caller read it. Nothing is
+ * written on failure: an abort leaves both sides where they were.
  *
  * Who may do what (enforced by the state and owner encoded in the word):
  *
