@@ -357,8 +357,18 @@ restart:
 
 		printf(PROG ": attached\n");
 
+		bool was_alive = true;
+
 		while (!exit_req && !UEI_EXITED(skel, uei)) {
 			u64 now = now_ns(), wake;
+
+			/* Say when the host starts or stops serving alone. */
+			if (skel->bss->fw_alive != was_alive) {
+				was_alive = skel->bss->fw_alive;
+				printf(PROG ": firmware %s\n", was_alive ?
+				       "alive again: decisions staged by the IPU resume" :
+				       "not advancing: the host serves every task itself");
+			}
 
 			if (has_deadline && now >= start_ns + duration_ns)
 				break;

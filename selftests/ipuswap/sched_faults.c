@@ -2,7 +2,7 @@
 /*
  * The firmware fails while scx_ipuswap --mode swap runs a workload. Run in a
  * VM whose firmware was started with `--fault KIND@S` and IPUSWAP_FAULT=KIND
- * (kill, hang, garbage, restart); S counts from the driver binding, which is
+ * (kill, hang, garbage, restart, slow); S counts from the driver binding, which is
  * this test's setup, so the fault lands in the middle of the workload.
  * Whatever the fault: no oops, no stall, every thread finishes, the
  * scheduler stays enabled; then the fault-specific evidence is checked.
@@ -110,9 +110,14 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 	if (!strcmp(kind, "kill") || !strcmp(kind, "hang")) {
 		ASSERT_EQ(0, ipt_info("fw_alive"));
 		ASSERT_EQ(1, ipt_dmesg_count("firmware liveness stopped"));
+		/* The loader told its user. */
+		ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "firmware not advancing", 30));
 	} else if (!strcmp(kind, "garbage")) {
 		ASSERT_GT(bad, 0) TH_LOG("garbage written but nothing rejected");
 		ASSERT_EQ(1, ipt_info("fw_alive"));
+	} else if (!strcmp(kind, "slow")) {
+		ASSERT_EQ(1, ipt_info("fw_alive"));
+		ASSERT_GT(staged, 0);
 	} else if (!strcmp(kind, "restart")) {
 		ASSERT_EQ(gen0 + 1, ipt_info("fw_generation"));
 		ASSERT_GT(staged, 0);

@@ -236,6 +236,19 @@ TEST_F_TIMEOUT(swap, weights_share_one_cpu, 300)
 	ASSERT_LT(fabs(ratio - want) / want, 0.20);
 }
 
+/* --monitor reads a running instance's counters without loading anything. */
+TEST_F_TIMEOUT(swap, monitor_shows_running_instance, 120)
+{
+	const char *args[] = { "--monitor", "1", NULL };
+	struct ipt_loader mon;
+	int status;
+
+	ASSERT_EQ(0, ipt_loader_start(&mon, args));
+	ASSERT_TRUE(ipt_loader_wait_line(&mon, "dispatch_staged=", 30));
+	status = ipt_loader_stop(&mon, SIGINT, 30);
+	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 static volatile int load_stop;
 
 static void *background_load(void *arg)

@@ -410,6 +410,7 @@ inline on_dispatch(c, t)
  */
 inline check_inv()
 {
+	d_step {
 	i_ = 0;
 	do
 	:: i_ < N_TASKS ->
@@ -450,6 +451,7 @@ inline check_inv()
 	i_ = 0;
 	j_ = 0;
 	n_ = 0
+	}
 }
 
 /* ---- the host ---- */
