@@ -87,12 +87,51 @@ struct {
 	__type(value, s32);
 } slot_pid SEC(".maps");
 
-/* The host's own queue of enqueued slots, for self-serve. */
+/*
+ * The host's own queue of enqueued slots, for self-serve. A slot is in it
+ * at most once (slot_in_queue), so it can never overflow, and a slot taken
+ * from a proposal leaves a stale entry that the next pop drops.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_QUEUE);
 	__uint(max_entries, MAX_SLOTS);
 	__type(value, s32);
 } self_queue SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_SLOTS);
+	__type(key, u32);
+	__type(value, u32);
+} slot_in_queue SEC(".maps");
+
+/* Put @idx in the self-serve queue unless it is there already. */
+static bool queue_slot(s32 idx)
+{
+	u32 key = idx, *inq = bpf_map_lookup_elem(&slot_in_queue, &key);
+
+	if (!inq)
+		return false;
+	if (__sync_val_compare_and_swap(inq, 0, 1))
+		return true;
+	if (!bpf_map_push_elem(&self_queue, &idx, 0))
+		return true;
+	*inq = 0;
+	return false;
+}
+
+static bool pop_slot(s32 *idx)
+{
+	u32 key, *inq;
+
+	if (bpf_map_pop_elem(&self_queue, idx))
+		return false;
+	key = *idx;
+	inq = bpf_map_lookup_elem(&slot_in_queue, &key);
+	if (inq)
+		*inq = 0;
+	return true;
+}
 
 /* Latest firmware sample, read by the loader. */
 u64 fw_liveness;
@@ -188,7 +227,7 @@ static bool swap_enqueue(struct task_struct *p)
 	}
 	if (r < 0)
 		return false;
-	if (bpf_map_push_elem(&self_queue, &tctx->idx, 0)) {
+	if (!queue_slot(tctx->idx)) {
 		ipuswap_task_retract(tctx->idx);
 		return false;
 	}
@@ -283,17 +322,12 @@ static bool swap_take(s32 cpu)
 	p = slot_task(idx);
 	/* REFLECT: the host's own cpumask decides whether this CPU may run it. */
 	allowed = p && can_run_on(p, cpu);
+	/* Without its task (it exited), allowed is false: the take declines. */
 	r = ipuswap_task_take(cpu, idx, allowed);
-	if (r < 0) {
+	if (r < 0 || !p) {
 		stat_inc(IPUSWAP_STAT_ABORT);
 		if (p)
 			bpf_task_release(p);
-		return false;
-	}
-	if (!p) {
-		/* Committed, but the task exited meanwhile: give the slot back. */
-		ipuswap_task_stop(idx, 0);
-		stat_inc(IPUSWAP_STAT_LOST_TASK);
 		return false;
 	}
 	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
@@ -311,29 +345,36 @@ static bool swap_self_serve(s32 cpu)
 	int i;
 
 	bpf_for(i, 0, SELF_SERVE_TRIES) {
-		if (bpf_map_pop_elem(&self_queue, &idx))
+		if (!pop_slot(&idx))
 			return false;
 		p = slot_task(idx);
 		if (!p)
 			continue;	/* exited: its slot is gone */
 		if (!can_run_on(p, cpu)) {
-			bpf_map_push_elem(&self_queue, &idx, 0);
+			queue_slot(idx);
 			bpf_task_release(p);
 			continue;
 		}
 		r = ipuswap_task_self_serve(idx, cpu, steal);
-		if (!r) {
+		if (!r || r == -IPUSWAP_R_NO_IPU) {
+			/*
+			 * Committed here, or the IPU went away under us (device
+			 * unbound): either way this CPU runs it now.
+			 */
 			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
 			bpf_task_release(p);
-			stat_inc(IPUSWAP_STAT_SELF);
+			stat_inc(r ? IPUSWAP_STAT_FALLBACK : IPUSWAP_STAT_SELF);
 			return true;
 		}
-		if (r == -IPUSWAP_R_DECLINED) {
-			/* Proposed to another CPU: that CPU takes it. */
-			bpf_map_push_elem(&self_queue, &idx, 0);
+		if (r != -IPUSWAP_R_STATE) {
+			/*
+			 * Proposed to another CPU (that CPU takes it), or a word
+			 * the host could not act on this time: keep it queued.
+			 */
+			queue_slot(idx);
 			stat_inc(IPUSWAP_STAT_REQUEUE);
 		}
-		/* Anything else: no longer queued (taken, retracted); drop. */
+		/* STATE: no longer queued (taken or retracted): drop the entry. */
 		bpf_task_release(p);
 	}
 	return false;
@@ -411,8 +452,9 @@ static void swap_update(struct task_struct *p)
 	if (mode != IPUSWAP_MODE_SWAP)
 		return;
 	tctx = task_ctx(p);
-	if (tctx && tctx->idx >= 0 && ipuswap_task_update(tctx->idx, p) == 1)
-		ipuswap_task_enqueue(tctx->idx, scx_bpf_task_cpu(p));
+	if (tctx && tctx->idx >= 0 && ipuswap_task_update(tctx->idx, p) == 1 &&
+	    !ipuswap_task_enqueue(tctx->idx, scx_bpf_task_cpu(p)))
+		queue_slot(tctx->idx);
 }
 
 void BPF_STRUCT_OPS(ipuswap_set_weight, struct task_struct *p, u32 weight)

@@ -22,7 +22,6 @@ enum ipuswap_stat {
 	IPUSWAP_STAT_FALLBACK,	/* swap refused a task: fallback DSQ */
 	IPUSWAP_STAT_ABORT,	/* swap: a proposal or self-serve aborted */
 	IPUSWAP_STAT_REQUEUE,	/* swap: self-serve skipped a task proposed elsewhere */
-	IPUSWAP_STAT_LOST_TASK,	/* swap: committed slot whose task was gone */
 	IPUSWAP_NR_STATS,
 };
 

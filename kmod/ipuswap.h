@@ -35,6 +35,13 @@ struct ipuswap_sched_stats {
 	u64 aborts[IPUSWAP_NR_REASONS];
 };
 
+/* Who uses the swap region (idev->sched_attached). */
+enum ipuswap_region_owner {
+	IPUSWAP_REGION_IDLE	= 0,
+	IPUSWAP_REGION_SCHED	= 1,	/* a scheduler attached */
+	IPUSWAP_REGION_CHECK	= 2,	/* a wire check borrows it */
+};
+
 /* One bound IPU. Only one may be bound at a time (ipuswap_current). */
 struct ipuswap_dev {
 	struct pci_dev *pdev;
@@ -49,6 +56,7 @@ struct ipuswap_dev {
 	/* Ping and wire check: each exchange runs under ping_lock. */
 	struct mutex ping_lock;
 	struct completion ping_done;
+	spinlock_t ping_irq_lock;		/* ping_seq/ping_recv_ns vs. IRQ */
 	u64 ping_seq;				/* outstanding request */
 	u64 ping_recv_ns;			/* set by the IRQ handler */
 	u64 ping_count;
@@ -75,7 +83,7 @@ struct ipuswap_dev {
 	struct ipuswap_sched_stats __percpu *stats;
 
 	atomic64_t irqs[IPUSWAP_NR_VECTORS];
-	atomic_t sched_attached;
+	atomic_t sched_attached;		/* enum ipuswap_region_owner */
 	struct dentry *debugfs;
 };
 

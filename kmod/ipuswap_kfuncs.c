@@ -29,7 +29,8 @@ __bpf_kfunc s32 ipuswap_attach(void)
 	idev = rcu_dereference(ipuswap_current);
 	if (idev) {
 		ret = -EBUSY;
-		if (atomic_cmpxchg(&idev->sched_attached, 0, 1) == 0) {
+		if (atomic_cmpxchg(&idev->sched_attached, IPUSWAP_REGION_IDLE,
+				   IPUSWAP_REGION_SCHED) == IPUSWAP_REGION_IDLE) {
 			ipuswap_sched_reset(idev);
 			ipuswap_set_host_state(idev, IPUSWAP_HOST_SCHED);
 			ret = 0;
@@ -48,7 +49,8 @@ __bpf_kfunc void ipuswap_detach(void)
 
 	rcu_read_lock();
 	idev = rcu_dereference(ipuswap_current);
-	if (idev && atomic_cmpxchg(&idev->sched_attached, 1, 0) == 1)
+	if (idev && atomic_cmpxchg(&idev->sched_attached, IPUSWAP_REGION_SCHED,
+				   IPUSWAP_REGION_IDLE) == IPUSWAP_REGION_SCHED)
 		ipuswap_set_host_state(idev, IPUSWAP_HOST_BOUND);
 	rcu_read_unlock();
 }

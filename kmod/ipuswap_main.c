@@ -100,10 +100,12 @@ static irqreturn_t ipuswap_irq_ctrl(int irq, void *data)
 	atomic64_inc(&idev->irqs[IPUSWAP_VEC_CTRL]);
 	wake_up(&idev->ctrl_wq);
 	/* A stale answer (to a ping that already timed out) is ignored. */
-	if (ack == READ_ONCE(idev->ping_seq) && !completion_done(&idev->ping_done)) {
-		WRITE_ONCE(idev->ping_recv_ns, ktime_get_ns());
+	spin_lock(&idev->ping_irq_lock);
+	if (ack == idev->ping_seq && !completion_done(&idev->ping_done)) {
+		idev->ping_recv_ns = ktime_get_ns();
 		complete(&idev->ping_done);
 	}
+	spin_unlock(&idev->ping_irq_lock);
 	return IRQ_HANDLED;
 }
 
@@ -118,22 +120,32 @@ static irqreturn_t ipuswap_irq_sched(int irq, void *data)
 /* One round trip: publish a sequence number, ring, wait for the MSI-X. */
 static int ipuswap_ping_one(struct ipuswap_dev *idev)
 {
-	u64 sent, lat;
+	u64 sent, lat, seq, recv;
+	long left;
 
 	lockdep_assert_held(&idev->ping_lock);
+	/* The IRQ handler matches answers to the request under this lock. */
+	spin_lock_irq(&idev->ping_irq_lock);
 	reinit_completion(&idev->ping_done);
-	WRITE_ONCE(idev->ping_seq, idev->ping_seq + 1);
+	seq = ++idev->ping_seq;
+	spin_unlock_irq(&idev->ping_irq_lock);
 	sent = ktime_get_ns();
 	/* Pairs with the firmware's acquire load of the request. */
-	smp_store_release(&idev->hdr->host_ping_seq, idev->ping_seq);
+	smp_store_release(&idev->hdr->host_ping_seq, seq);
 	ipuswap_ring(idev, IPUSWAP_VEC_CTRL);
 
-	if (!wait_for_completion_timeout(&idev->ping_done,
-					 msecs_to_jiffies(ping_timeout_ms))) {
+	left = wait_for_completion_interruptible_timeout(&idev->ping_done,
+							 msecs_to_jiffies(ping_timeout_ms));
+	if (left < 0)
+		return left;
+	spin_lock_irq(&idev->ping_irq_lock);
+	recv = idev->ping_recv_ns;
+	spin_unlock_irq(&idev->ping_irq_lock);
+	if (!left || recv < sent) {
 		idev->ping_lost++;
 		return -ETIMEDOUT;
 	}
-	lat = READ_ONCE(idev->ping_recv_ns) - sent;
+	lat = recv - sent;
 	idev->ping_count++;
 	idev->ping_last_ns = lat;
 	idev->ping_samples[idev->ping_next_sample] = lat;
@@ -159,10 +171,13 @@ static ssize_t ipuswap_ping_write(struct file *file, const char __user *buf,
 	if (mutex_lock_interruptible(&idev->ping_lock))
 		return -EINTR;
 	for (i = 0; i < n; i++) {
-		if (ipuswap_ping_one(idev))
-			lost++;
-		if (signal_pending(current)) {
-			ret = -EINTR;
+		ret = ipuswap_ping_one(idev);
+		if (ret == -ETIMEDOUT) {
+			ret = 0;
+			/* A dead firmware: report it, don't keep the caller for hours. */
+			if (++lost == 3 && lost == i + 1)
+				break;
+		} else if (ret) {
 			break;
 		}
 	}
@@ -216,8 +231,9 @@ static int ipuswap_wirecheck(struct ipuswap_dev *idev)
 	long left;
 
 	lockdep_assert_held(&idev->ping_lock);
-	/* The check borrows the swap region, which a scheduler would own. */
-	if (atomic_read(&idev->sched_attached))
+	/* The check borrows the swap region: no scheduler may attach meanwhile. */
+	if (atomic_cmpxchg(&idev->sched_attached, IPUSWAP_REGION_IDLE,
+			   IPUSWAP_REGION_CHECK) != IPUSWAP_REGION_IDLE)
 		return -EBUSY;
 	memset(chk, 0, sizeof(*chk));
 	chk->nr_words = IPUSWAP_CHECK_WORDS;
@@ -231,10 +247,14 @@ static int ipuswap_wirecheck(struct ipuswap_dev *idev)
 	ipuswap_ring(idev, IPUSWAP_VEC_CTRL);
 	left = wait_event_interruptible_timeout(idev->ctrl_wq, ipuswap_check_answered(idev),
 						msecs_to_jiffies(ping_timeout_ms));
-	if (left < 0)
-		return left;
-	if (!left)
-		return -ETIMEDOUT;
+	if (left <= 0) {
+		/*
+		 * A late answer may still land here after a scheduler attached;
+		 * it is garbage to the swap path, which repairs and counts it.
+		 */
+		atomic_set(&idev->sched_attached, IPUSWAP_REGION_IDLE);
+		return left ? left : -ETIMEDOUT;
+	}
 
 	for (i = 0; i < IPUSWAP_CHECK_WORDS; i++) {
 		if (!ipuswap_check_one(idev, chk, i)) {
@@ -259,6 +279,7 @@ static int ipuswap_wirecheck(struct ipuswap_dev *idev)
 	idev->check_words = IPUSWAP_CHECK_WORDS;
 	idev->check_mismatches = bad;
 	memset(chk, 0, sizeof(*chk));
+	atomic_set(&idev->sched_attached, IPUSWAP_REGION_IDLE);
 	return bad ? -EPROTO : 0;
 }
 
@@ -326,7 +347,8 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 	u64 p50 = 0, p99 = 0, *sorted = NULL;
 	u32 n, i;
 
-	mutex_lock(&idev->ping_lock);
+	if (mutex_lock_interruptible(&idev->ping_lock))
+		return -EINTR;
 	n = idev->ping_nr_samples;
 	if (n) {
 		sorted = kmemdup(idev->ping_samples, n * sizeof(u64), GFP_KERNEL);
@@ -433,7 +455,8 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 			hdr_size, IPUSWAP_HDR_SIZE);
 		return -EINVAL;
 	}
-	if (nr_vectors < IPUSWAP_NR_VECTORS || nr_vectors > pci_msix_vec_count(idev->pdev)) {
+	if (nr_vectors < IPUSWAP_NR_VECTORS ||
+	    (int)nr_vectors > pci_msix_vec_count(idev->pdev)) {
 		dev_err(dev, "window refused: firmware serves %u vectors, need %u..%d\n",
 			nr_vectors, IPUSWAP_NR_VECTORS, pci_msix_vec_count(idev->pdev));
 		return -EINVAL;
@@ -443,8 +466,10 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 			fw_peer, idev->peer_id);
 		return -EINVAL;
 	}
-	if (reg_off < IPUSWAP_HDR_SIZE || reg_off > size || reg_size > size - reg_off) {
-		dev_err(dev, "window refused: swap region [%llu, +%llu) outside [%u, %llu)\n",
+	/* Misaligned words would make every CAS a split lock (or a fault). */
+	if (reg_off < IPUSWAP_HDR_SIZE || reg_off > size || reg_size > size - reg_off ||
+	    !IS_ALIGNED(reg_off, IPUSWAP_CACHELINE)) {
+		dev_err(dev, "window refused: swap region [%llu, +%llu) misaligned or outside [%u, %llu)\n",
 			reg_off, reg_size, IPUSWAP_HDR_SIZE, size);
 		return -EINVAL;
 	}
@@ -538,6 +563,7 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	idev->pdev = pdev;
 	mutex_init(&idev->ping_lock);
 	init_completion(&idev->ping_done);
+	spin_lock_init(&idev->ping_irq_lock);
 	init_waitqueue_head(&idev->ctrl_wq);
 	INIT_DELAYED_WORK(&idev->live_work, ipuswap_live_work);
 

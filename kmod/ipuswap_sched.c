@@ -24,7 +24,8 @@ static struct ipuswap_dev *ipuswap_sched_dev(void)
 {
 	struct ipuswap_dev *idev = rcu_dereference(ipuswap_current);
 
-	return idev && atomic_read(&idev->sched_attached) ? idev : NULL;
+	return idev && atomic_read(&idev->sched_attached) == IPUSWAP_REGION_SCHED ?
+	       idev : NULL;
 }
 
 static struct ipuswap_task *ipuswap_slot(struct ipuswap_dev *idev, s32 idx)
@@ -52,21 +53,24 @@ static s32 ipuswap_fail(struct ipuswap_dev *idev, enum ipuswap_reason why)
  * Load a home word and make sure it is one the protocol can produce. A
  * garbage word (buggy or hostile IPU) is counted and replaced by the host's
  * own view of the slot: queued if the host offered it and nobody took it,
- * otherwise held by the host. Returns the word to act on.
+ * otherwise held by the host. Puts the word to act on in *seen and returns
+ * false if there is none (still garbage after losing a race).
  */
-static u64 ipuswap_home_checked(struct ipuswap_dev *idev, s32 idx, u64 *home)
+static bool ipuswap_home_checked(struct ipuswap_dev *idev, s32 idx, u64 *home,
+				 u64 *seen)
 {
 	u32 nr_cpus = idev->layout.nr_cpus;
-	u64 seen = ipuswap_load(home);
 
-	if (ipuswap_home_valid(seen, nr_cpus))
-		return seen;
+	*seen = ipuswap_load(home);
+	if (ipuswap_home_valid(*seen, nr_cpus))
+		return true;
 	ipuswap_fail(idev, IPUSWAP_R_BAD_WORD);
-	if (ipuswap_home_repair(home, &seen, nr_cpus))
-		return seen;
+	/* Lost the repair race: only a word valid now may be acted on. */
+	if (ipuswap_home_repair(home, seen, nr_cpus))
+		return ipuswap_home_valid(*seen, nr_cpus);
 	if (test_bit(idx, idev->slot_queued))
-		ipuswap_enqueue(home, &seen, nr_cpus, IPUSWAP_LOC_NONE);
-	return seen;
+		ipuswap_enqueue(home, seen, nr_cpus, IPUSWAP_LOC_NONE);
+	return ipuswap_home_valid(*seen, nr_cpus);
 }
 
 /* Host-owned attributes; written only while the host owns the task. */
@@ -226,14 +230,19 @@ __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 		goto out;
 	}
 	home = &ipuswap_slot(idev, idx)->home;
-	seen = ipuswap_home_checked(idev, idx, home);
+	if (!ipuswap_home_checked(idev, idx, home, &seen)) {
+		ret = -IPUSWAP_R_BAD_WORD;
+		goto out;
+	}
+	/* Before the CAS: a take on another CPU may clear it right after. */
+	set_bit(idx, idev->slot_queued);
 	r = ipuswap_enqueue(home, &seen, idev->layout.nr_cpus,
 			    hint >= 0 ? hint : IPUSWAP_LOC_NONE);
 	if (r) {
+		clear_bit(idx, idev->slot_queued);
 		ret = ipuswap_fail(idev, r);
 		goto out;
 	}
-	set_bit(idx, idev->slot_queued);
 	ipuswap_count(idev, IPUSWAP_ST_ENQUEUE);
 	/* A hint only: the firmware also polls. */
 	ipuswap_ring(idev, IPUSWAP_VEC_SCHED);
@@ -320,8 +329,9 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 		goto out;
 	}
 	home = &ipuswap_slot(idev, idx)->home;
-	seen = ipuswap_home_checked(idev, idx, home);
-	if (allowed)
+	if (!ipuswap_home_checked(idev, idx, home, &seen))
+		r = IPUSWAP_R_BAD_WORD;
+	else if (allowed)
 		r = ipuswap_take(home, &seen, idev->layout.nr_cpus, cpu, IPUSWAP_CELL_VER(cw));
 	if (r == IPUSWAP_R_NOT_ALLOWED &&
 	    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
@@ -368,7 +378,10 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 		goto out;
 	}
 	home = &ipuswap_slot(idev, idx)->home;
-	seen = ipuswap_home_checked(idev, idx, home);
+	if (!ipuswap_home_checked(idev, idx, home, &seen)) {
+		ret = -IPUSWAP_R_BAD_WORD;
+		goto out;
+	}
 	/* Leave a proposal to its CPU, unless that CPU went offline. */
 	if (!steal && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
 	    IPUSWAP_HOME_LOC(seen) != cpu && cpu_online(IPUSWAP_HOME_LOC(seen))) {
@@ -407,8 +420,8 @@ __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 		goto out;
 	t = ipuswap_slot(idev, idx);
 	WRITE_ONCE(t->runtime_ns, READ_ONCE(t->runtime_ns) + runtime_ns);
-	seen = ipuswap_home_checked(idev, idx, &t->home);
-	if (IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT &&
+	if (ipuswap_home_checked(idev, idx, &t->home, &seen) &&
+	    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT &&
 	    ipuswap_stop(&t->home, &seen, idev->layout.nr_cpus) == IPUSWAP_OK)
 		ipuswap_count(idev, IPUSWAP_ST_STOP);
 out:
@@ -434,13 +447,16 @@ __bpf_kfunc s32 ipuswap_task_retract(s32 idx)
 		goto out;
 	home = &ipuswap_slot(idev, idx)->home;
 	/* Bounded retry: only the firmware's stage/decline can race us. */
-	clear_bit(idx, idev->slot_queued);
 	for (int tries = 0; tries < 4; tries++) {
-		seen = ipuswap_home_checked(idev, idx, home);
+		r = IPUSWAP_R_BAD_WORD;
+		if (!ipuswap_home_checked(idev, idx, home, &seen))
+			continue;
 		r = ipuswap_retract(home, &seen, idev->layout.nr_cpus);
 		if (r != IPUSWAP_R_STALE)
 			break;
 	}
+	if (!r)
+		clear_bit(idx, idev->slot_queued);
 	if (r) {
 		ret = r == IPUSWAP_R_STATE ? -IPUSWAP_R_STATE : ipuswap_fail(idev, r);
 		goto out;

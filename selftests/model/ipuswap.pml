@@ -133,6 +133,8 @@ byte allowed[N_TASKS];		/* bit c: may run on CPU c; host-written */
 byte running[N_CPUS];		/* task running on each CPU, or NO_TASK */
 byte hst[N_TASKS];		/* H_SLEEP / H_RQ / H_RUN */
 byte events = EVENTS;		/* host workload left */
+byte busy;			/* host events under way (a requeue is two steps) */
+#define WORK_OVER	(events == 0 && busy == 0)
 byte declines = DECLINES;	/* declines left */
 bool fw_stopped;		/* the firmware stopped for ever */
 byte nexit;			/* host CPUs that saw the workload finished */
@@ -476,6 +478,17 @@ inline check_inv()
  * split, as are all of the firmware's loads and CASes.
  */
 
+/*
+ * What the host serves itself. HOST_WAITS is a deliberately broken policy:
+ * the host leaves a task the firmware has staged (PROPOSE) to the proposal,
+ * i.e. it waits for the firmware. The progress check must then fail.
+ */
+#ifdef HOST_WAITS
+#define SERVABLE(st)	((st) == T_QUEUED)
+#else
+#define SERVABLE(st)	PENDING_ST(st)
+#endif
+
 /* host CPU locals back to a fixed value (keeps the state space small) */
 #define CPU_RESET							\
 	t = 0; s = 0; r = 0; v = 0; ok = false; found = false;		\
@@ -509,7 +522,9 @@ top:
 	:: /* ops.dispatch, 1: load the cell */
 		atomic {
 			running[c] == NO_TASK ->
-			done = (events == 0);
+#ifdef ATTRS
+			done = WORK_OVER;
+#endif
 			READ_CELL(c, cs);
 			if
 			:: cs.st == C_PROPOSE -> t = cs.idx
@@ -591,7 +606,7 @@ scan:
 			READ_HOME(s, hs)
 		   };
 			do
-			:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
+			:: SERVABLE(hs.st) && ALLOWED(s, c) ->
 				atomic {
 					sw_self_serve(s, hs, c, r, ok);
 					if
@@ -610,7 +625,7 @@ scan:
 #else
 			READ_HOME(s, hs);
 			if
-			:: PENDING_ST(hs.st) && ALLOWED(s, c) ->
+			:: SERVABLE(hs.st) && ALLOWED(s, c) ->
 				sw_self_serve(s, hs, c, r, ok);
 				/* cannot fail: nothing moved since the load */
 				assert(r == R_OK);
@@ -625,17 +640,34 @@ scan:
 		:: atomic {
 			s >= N_TASKS ->
 			/*
-			 * The workload was over before this dispatch began and
-			 * it found nothing: with no more enqueues nothing can
-			 * become runnable (a decline keeps a task QUEUED), and
-			 * every task that was runnable throughout was examined.
-			 * Leave, so that init can check that nothing was left
-			 * behind.
+			 * Found nothing. Leave if the workload is over, so that
+			 * init can check that nothing was left behind:
+			 *
+			 * ATTRS: the workload was over before this dispatch
+			 * began (done). With no more enqueues nothing becomes
+			 * runnable again (a decline keeps a task QUEUED), so a
+			 * task runnable now was runnable throughout and this
+			 * scan examined it: none is runnable here.
+			 *
+			 * Otherwise: the workload is over now. A task runnable
+			 * now was last made runnable by an enqueue (or at
+			 * start) and stayed so; the CPU that enqueued it
+			 * dispatches -- and scans -- after that enqueue before
+			 * it can leave, and any CPU may run any task, so it
+			 * cannot leave while the task is runnable either. This
+			 * needs no per-CPU snapshot and so halves the states.
 			 */
+#ifdef ATTRS
 			if
 			:: done -> nexit++; CPU_RESET; goto fin
 			:: else -> CPU_RESET; goto top
 			fi
+#else
+			if
+			:: WORK_OVER -> nexit++; CPU_RESET; goto fin
+			:: else -> CPU_RESET; goto top
+			fi
+#endif
 		   }
 		od
 
@@ -643,6 +675,7 @@ scan:
 		atomic {
 			events > 0 ->
 			events--;
+			busy++;
 			select(t : 0 .. N_TASKS - 1);
 			READ_HOME(t, hs);
 #ifdef SPLIT_HOST
@@ -651,41 +684,60 @@ scan:
 #endif
 			if
 			:: hs.st == T_HOST ->
-				/* wakeup: enqueue */
-#ifdef ATTRS
-				/* possibly after an affinity change: the host
-				 * owns the task, it may write its attributes */
-				if
-				:: skip
-				:: allowed[t] = 1
-				:: allowed[t] = 2
-				:: allowed[t] = 3
-				fi;
-#endif
-				sw_enqueue(t, hs, c, r, ok);
-				if
-				:: r == R_OK -> hst[t] = H_RQ
-				:: else -> skip
-				fi
+				/* wakeup */
+				goto enqueue
 			:: hs.st == T_HOST ->
 				/* exit: the slot is released */
 				sw_destroy(t, hs, r, ok)
 			:: hs.st == T_FREE ->
 				sw_create(t, hs, r, ok)
 			:: PENDING_ST(hs.st) ->
-				/* dequeue (sleep, affinity change, ...) */
+				/* dequeue: sleep, or an affinity / priority
+				 * change, after which it is enqueued again */
 				sw_retract(t, hs, r, ok);
 				if
-				:: r == R_OK -> hst[t] = H_SLEEP
+				:: r == R_OK ->
+					hst[t] = H_SLEEP;
+					check_inv();
+					if
+					:: skip
+					:: goto enqueue
+					fi
 				:: else -> skip
 				fi
 			:: else -> skip	/* running: nothing to do */
 			fi;
 			check_inv();
+			busy--;
 			CPU_RESET
 		};
 		goto top
 	fi;
+enqueue:
+	/* HOST -> QUEUED(hint: this CPU) */
+	atomic {
+#ifdef ATTRS
+		/* the host owns the task: it may write its attributes */
+		if
+		:: skip
+		:: select(v : 1 .. (1 << N_CPUS) - 1); allowed[t] = v; v = 0
+		fi;
+#endif
+		READ_HOME(t, hs);
+#ifdef SPLIT_HOST
+	};
+	atomic {
+#endif
+		sw_enqueue(t, hs, c, r, ok);
+		if
+		:: r == R_OK -> hst[t] = H_RQ
+		:: else -> skip
+		fi;
+		check_inv();
+		busy--;
+		CPU_RESET
+	};
+	goto top;
 fin:
 	skip
 }
@@ -871,7 +923,7 @@ init
 			home[i_].ver = 2;
 			hst[i_] = H_RQ;
 #ifdef ATTRS
-			allowed[i_] = 3;
+			allowed[i_] = (1 << N_CPUS) - 1;
 #endif
 			i_++
 		:: else -> break
