@@ -13,7 +13,7 @@
 #include "kselftest_harness.h"
 #include "ipuswap_test.h"
 
-#define WORKLOAD_SECS	30
+#define WORKLOAD_SECS	20
 #define NR_WORKERS	100
 
 static void *short_worker(void *arg)

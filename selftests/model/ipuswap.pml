@@ -71,7 +71,7 @@
 /* Host task events (enqueue, retract, create, destroy, attribute change,
  * enqueue on stop): the bounded host workload. */
 #ifndef EVENTS
-#define EVENTS		3
+#define EVENTS		1
 #endif
 /* Declines (PROPOSE -> QUEUED), by either side, in all. */
 #ifndef DECLINES
@@ -456,6 +456,54 @@ inline check_inv()
 	}
 }
 
+/* ---- narration for counterexample replays (spin -t); no effect on the
+ * search: pan does not execute printf ---- */
+
+inline say_st(x)
+{
+	if
+	:: x == T_FREE -> printf("FREE")
+	:: x == T_HOST -> printf("HOST")
+	:: x == T_QUEUED -> printf("QUEUED")
+	:: x == T_PROPOSE -> printf("PROPOSE")
+	:: x == T_COMMIT -> printf("COMMIT")
+	:: else -> printf("state%d", x)
+	fi
+}
+
+inline say_home(h)
+{
+	say_st(h.st);
+	if
+	:: h.loc != LOC_NONE -> printf("(cpu%d)", h.loc)
+	:: else -> skip
+	fi;
+	printf(" v%d", h.ver)
+}
+
+inline say_cell(w)
+{
+	if
+	:: w.st == C_EMPTY -> printf("EMPTY")
+	:: w.st == C_PROPOSE -> printf("PROPOSE(T%d v%d)", w.idx, w.ver)
+	:: w.st == C_COMMIT -> printf("COMMIT")
+	:: else -> printf("ABORT")
+	fi
+}
+
+inline say_r(x)
+{
+	if
+	:: x == R_OK -> printf("ok")
+	:: x == R_STALE -> printf("STALE")
+	:: x == R_STATE -> printf("STATE")
+	:: x == R_BAD_CPU -> printf("BAD_CPU")
+	:: x == R_BAD_WORD -> printf("BAD_WORD")
+	:: x == R_DECLINED -> printf("DECLINED")
+	:: else -> printf("reason%d", x)
+	fi
+}
+
 /* ---- the host ---- */
 
 /*
@@ -491,15 +539,15 @@ inline check_inv()
 
 /* host CPU locals back to a fixed value (keeps the state space small) */
 #define CPU_RESET							\
-	t = 0; s = 0; r = 0; v = 0; ok = false; found = false;		\
-	done = false; CLEAR_HOME(hs); CLEAR_CELL(cs)
+	t = 0; s = 0; r = 0; v = 0; ok = false; cok = false;		\
+	found = false; done = false; CLEAR_HOME(hs); CLEAR_CELL(cs)
 
 proctype Cpu(byte c)
 {
 	Home hs;
 	Cell cs;
 	byte t, s, r, v, i_, j_, n_;
-	bool ok, found, done;
+	bool ok, cok, found, done;
 
 top:
 	if
@@ -509,7 +557,9 @@ top:
 			running[c] != NO_TASK ->
 			t = running[c];
 			READ_HOME(t, hs);
+			printf("cpu%d: T%d stops: ", c, t); say_home(hs);
 			sw_stop(t, hs, r, ok);
+			printf(" -> "); say_r(r); printf("\n");
 			/* nobody else may move a COMMIT word */
 			assert(r == R_OK);
 			running[c] = NO_TASK;
@@ -527,16 +577,25 @@ top:
 #endif
 			READ_CELL(c, cs);
 			if
-			:: cs.st == C_PROPOSE -> t = cs.idx
+			:: cs.st == C_PROPOSE ->
+				t = cs.idx; v = cs.ver;
+				printf("cpu%d: dispatch: cell says ", c);
+				say_cell(cs); printf("\n")
 			:: else -> CLEAR_CELL(cs); goto scan
 			fi
 		};
 		/* 2: load the proposed task's home word */
-		atomic { READ_HOME(t, hs) };
+		atomic {
+			READ_HOME(t, hs);
+			printf("cpu%d: load T%d: ", c, t); say_home(hs); printf("\n")
+		};
 #ifdef FITO_BROKEN
 		/* FITO: "run t on c" is enforced as sent */
 		atomic {
-			v = home[t].ver;
+			printf("cpu%d: FITO: enforce \"run T%d on cpu%d\" as sent; T%d is ",
+			       c, t, c, t);
+			say_home(home[t]); printf("\n");
+			s = home[t].ver;
 			home[t].st = T_COMMIT;
 			home[t].own = O_HOST;
 			home[t].loc = c;
@@ -545,36 +604,37 @@ top:
 			found = true;
 			r = R_OK;
 			check_inv();
-#ifndef FITO_NO_VER_ASSERT
 			/* (3) enforced only on the version proposed */
-			assert(v == cs.ver);
-#endif
-			v = 0;
+			assert(s == v);
+			s = 0;
 			CLEAR_HOME(hs)
 		};
 #else
 		/* 3: REFLECT + COMMIT, or decline */
 		if
 		:: atomic {
-			v = hs.ver;
-			sw_take(t, hs, c, cs.ver, r, ok);
+			s = hs.ver;
+			sw_take(t, hs, c, v, r, ok);
+			printf("cpu%d: take T%d at v%d: ", c, t, v); say_r(r);
+			printf(" (T%d now ", t); say_home(hs); printf(")\n");
 			if
 			:: r == R_OK ->
 				/* (3) the version CASed from is the cell's:
 				 * never a version that moved */
-				assert(v == cs.ver && hs.ver == v + 1);
+				assert(s == v && hs.ver == v + 1);
 				on_dispatch(c, t);
 				found = true
 			:: else -> skip
 			fi;
 			check_inv();
-			v = 0; ok = false; CLEAR_HOME(hs)
+			s = 0; ok = false; CLEAR_HOME(hs)
 		   }
 		:: atomic {
 			declines > 0 && hs.st == T_PROPOSE && hs.loc == c &&
-			hs.ver == cs.ver ->
+			hs.ver == v ->
 			/* policy: not now */
 			sw_decline(t, hs, O_HOST, r, ok);
+			printf("cpu%d: decline T%d: ", c, t); say_r(r); printf("\n");
 			if
 			:: r == R_OK -> declines--; r = R_DECLINED
 			:: else -> skip
@@ -587,10 +647,38 @@ top:
 		/* 4: answer in the cell. If the firmware withdrew the proposal
 		 * meanwhile this fails and changes nothing: the home word
 		 * already decided. */
-		atomic {
-			cl_answer(c, cs, r, s, ok);
+#ifdef ANSWER_RETRY
+		/* WRONG: retry a failed answer with the word the CAS handed
+		 * back -- which may be a new proposal nobody reflected on */
+		do
+		:: atomic {
+			ok = (cs.idx == t && cs.ver == v);
+			printf("cpu%d: answer ", c); say_cell(cs);
+			printf(" with "); say_r(r);
+			cl_answer(c, cs, r, s, cok);
+			printf(": "); say_r(s); printf("\n");
+			assert(s != R_OK || ok);
 			check_inv();
-			s = 0; t = 0; r = 0; ok = false; CLEAR_CELL(cs);
+			if
+			:: s == R_STALE && cs.st == C_PROPOSE -> skip
+			:: else -> break
+			fi
+		   }
+		od;
+		atomic {
+#else
+		atomic {
+			/* the answer is about the proposal reflected on */
+			ok = (cs.idx == t && cs.ver == v);
+			printf("cpu%d: answer ", c); say_cell(cs);
+			printf(" with "); say_r(r);
+			cl_answer(c, cs, r, s, cok);
+			printf(": "); say_r(s); printf("\n");
+			assert(s != R_OK || ok);
+			check_inv();
+#endif
+			s = 0; t = 0; v = 0; r = 0; ok = false; cok = false;
+			CLEAR_CELL(cs);
 			if
 			:: found -> CPU_RESET; goto top
 			:: else -> skip
@@ -608,7 +696,9 @@ scan:
 			do
 			:: SERVABLE(hs.st) && ALLOWED(s, c) ->
 				atomic {
+					printf("cpu%d: self-serve T%d: ", c, s); say_home(hs);
 					sw_self_serve(s, hs, c, r, ok);
+					printf(" -> "); say_r(r); printf("\n");
 					if
 					:: r == R_OK ->
 						on_dispatch(c, s);
@@ -626,7 +716,9 @@ scan:
 			READ_HOME(s, hs);
 			if
 			:: SERVABLE(hs.st) && ALLOWED(s, c) ->
+				printf("cpu%d: self-serve T%d: ", c, s); say_home(hs);
 				sw_self_serve(s, hs, c, r, ok);
+				printf(" -> "); say_r(r); printf("\n");
 				/* cannot fail: nothing moved since the load */
 				assert(r == R_OK);
 				on_dispatch(c, s);
@@ -659,12 +751,16 @@ scan:
 			 */
 #ifdef ATTRS
 			if
-			:: done -> nexit++; CPU_RESET; goto fin
+			:: done ->
+				printf("cpu%d: nothing to run, workload over\n", c);
+				nexit++; CPU_RESET; goto fin
 			:: else -> CPU_RESET; goto top
 			fi
 #else
 			if
-			:: WORK_OVER -> nexit++; CPU_RESET; goto fin
+			:: WORK_OVER ->
+				printf("cpu%d: nothing to run, workload over\n", c);
+				nexit++; CPU_RESET; goto fin
 			:: else -> CPU_RESET; goto top
 			fi
 #endif
@@ -688,13 +784,17 @@ scan:
 				goto enqueue
 			:: hs.st == T_HOST ->
 				/* exit: the slot is released */
-				sw_destroy(t, hs, r, ok)
+				sw_destroy(t, hs, r, ok);
+				printf("cpu%d: destroy T%d: ", c, t); say_r(r); printf("\n")
 			:: hs.st == T_FREE ->
-				sw_create(t, hs, r, ok)
+				sw_create(t, hs, r, ok);
+				printf("cpu%d: create T%d: ", c, t); say_r(r); printf("\n")
 			:: PENDING_ST(hs.st) ->
 				/* dequeue: sleep, or an affinity / priority
 				 * change, after which it is enqueued again */
+				printf("cpu%d: retract T%d: ", c, t); say_home(hs);
 				sw_retract(t, hs, r, ok);
+				printf(" -> "); say_r(r); printf("\n");
 				if
 				:: r == R_OK ->
 					hst[t] = H_SLEEP;
@@ -729,6 +829,11 @@ enqueue:
 	atomic {
 #endif
 		sw_enqueue(t, hs, c, r, ok);
+		printf("cpu%d: enqueue T%d: ", c, t); say_r(r);
+#ifdef ATTRS
+		printf(" (allowed mask %d)", allowed[t]);
+#endif
+		printf("\n");
 		if
 		:: r == R_OK -> hst[t] = H_RQ
 		:: else -> skip
@@ -782,7 +887,8 @@ loop:
 #endif
 			READ_HOME(t, hs);
 			if
-			:: hs.st == T_QUEUED -> skip
+			:: hs.st == T_QUEUED ->
+				printf("fw:   load T%d: ", t); say_home(hs); printf("\n")
 			:: else -> FW_RESET; goto loop
 			fi;
 #if defined(ATTRS) && !defined(FW_ATTR_FIRST)
@@ -805,6 +911,8 @@ loop:
 		atomic {
 			!fw_stopped ->
 			sw_stage(t, hs, c, r, ok);
+			printf("fw:   stage T%d for cpu%d: ", t, c); say_r(r);
+			printf(" (T%d now ", t); say_home(hs); printf(")\n");
 #ifdef ATTRS
 			/* the version protects what was read after it:
 			 * the proposal respects the task's current mask */
@@ -826,6 +934,8 @@ loop:
 			/* 5: propose in the cell */
 			!fw_stopped && cs.st != C_PROPOSE ->
 			cl_propose(c, cs, t, hs.ver, r, ok);
+			printf("fw:   propose T%d v%d in cell%d: ", t, hs.ver, c);
+			say_r(r); printf("\n");
 			check_inv();
 			if
 			:: r == R_OK -> FW_RESET; goto loop
@@ -836,6 +946,7 @@ loop:
 			/* an older proposal is pending: withdraw it */
 			!fw_stopped && cs.st == C_PROPOSE ->
 			cl_withdraw(c, cs, r, ok);
+			printf("fw:   withdraw cell%d: ", c); say_r(r); printf("\n");
 			check_inv()
 		   }
 		:: atomic {
@@ -860,6 +971,7 @@ loop:
 			if
 			:: declines > 0 ->
 				sw_decline(t, hs, O_FW, r, ok);
+				printf("fw:   decline T%d: ", t); say_r(r); printf("\n");
 				if
 				:: r == R_OK -> declines--
 				:: else -> skip
@@ -888,6 +1000,7 @@ loop:
 		atomic {
 			!fw_stopped ->
 			cl_withdraw(c, cs, r, ok);
+			printf("fw:   withdraw cell%d: ", c); say_r(r); printf("\n");
 			check_inv();
 			FW_RESET
 		};
@@ -900,7 +1013,7 @@ loop:
 proctype FwFault()
 {
 	if
-	:: fw_stopped = true
+	:: fw_stopped = true; printf("fw:   STOPS for ever\n")
 	:: skip
 	fi
 }
@@ -952,23 +1065,29 @@ init
 	 * including stopping half-way through anything.
 	 */
 	(nexit == N_CPUS);
+#ifndef LIVE	/* there the LTL property says it (and more) */
 	i_ = 0;
 	do
 	:: i_ < N_TASKS -> assert(!PENDING(i_)); i_++
 	:: else -> break
 	od
+#endif
 }
 
 #ifdef LIVE
 /*
- * Host progress without the firmware: once the firmware has stopped, every
- * task that is QUEUED or PROPOSE eventually runs (COMMIT) or is retracted
- * (HOST). Checked with weak fairness (pan -a -f): every host CPU that can
- * always move eventually does. The implication is vacuous on runs where the
- * firmware never stops.
+ * (4) as liveness. Host progress without the firmware: once the firmware
+ * has stopped, every task that is QUEUED or PROPOSE eventually runs
+ * (COMMIT) or is retracted (HOST). Checked with weak fairness (pan -a -f):
+ * a host CPU that can always move eventually does. The implication is
+ * vacuous on runs where the firmware never stops.
  */
-#define PEND(k)	(home[k].st == T_QUEUED || home[k].st == T_PROPOSE)
-#define RESP(k)	[] ((fw_stopped && PEND(k)) -> <> !PEND(k))
+#define PEND(k)		(home[k].st == T_QUEUED || home[k].st == T_PROPOSE)
+#define RESP(k)		([] ((fw_stopped && PEND(k)) -> <> !PEND(k)))
+#define RESP_ANY(k)	([] (PEND(k) -> <> !PEND(k)))
+#if N_TASKS > 6
+#error "the LTL properties below are written out for at most 6 tasks"
+#endif
 ltl host_progress {
 	RESP(0)
 #if N_TASKS > 1
@@ -980,10 +1099,17 @@ ltl host_progress {
 #if N_TASKS > 3
 	&& RESP(3)
 #endif
+#if N_TASKS > 4
+	&& RESP(4)
+#endif
+#if N_TASKS > 5
+	&& RESP(5)
+#endif
 }
-/* The same whether or not the firmware stops (it declines a bounded number
- * of times): a live firmware cannot keep a task from the host either. */
-#define RESP_ANY(k)	[] (PEND(k) -> <> !PEND(k))
+/*
+ * The same whether or not the firmware stops: a live firmware (which
+ * declines at most DECLINES times) cannot keep a task from the host either.
+ */
 ltl progress_any_fw {
 	RESP_ANY(0)
 #if N_TASKS > 1
@@ -994,6 +1120,12 @@ ltl progress_any_fw {
 #endif
 #if N_TASKS > 3
 	&& RESP_ANY(3)
+#endif
+#if N_TASKS > 4
+	&& RESP_ANY(4)
+#endif
+#if N_TASKS > 5
+	&& RESP_ANY(5)
 #endif
 }
 #endif
