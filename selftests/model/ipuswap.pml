@@ -1,65 +1,84 @@
 /*
- * ipuswap.pml - Promela model of the bilateral swap (kmod/ipuswap_swap.h).
+ * ipuswap.pml - Promela model of the bilateral swap (kmod/ipuswap_swap.h,
+ * kmod/ipuswap_wire.h, Documentation/protocol.md). Checked with spin by
+ * `make -C selftests/model`; README.md there says what is modelled, what is
+ * abstracted and what each check shows.
  *
- * Checked by `make -C selftests/model` (see README.md there). Agents:
- *
- *   Cpu(c)  one process per host CPU: ops.dispatch (read the cell, reflect +
- *           commit a proposal or abort it, else self-serve), ops.stopping
- *           (COMMIT -> HOST, maybe enqueue again), and the host's task events
- *           (enqueue, retract = dequeue/affinity change, create, destroy).
+ * Agents:
+ *   Cpu(c)  one process per host CPU: ops.dispatch (load the cell; if it
+ *           holds a proposal, load the task's home word and take it --
+ *           REFLECT + COMMIT -- or decline it, then answer in the cell; if
+ *           nothing was taken, self-serve a QUEUED or PROPOSE task),
+ *           ops.stopping (COMMIT -> HOST), and the host's task events
+ *           (wakeup = enqueue, sleep = retract, requeue = retract then
+ *           enqueue, create, destroy; with ATTRS an affinity change).
  *   Fw()    the firmware: stage a QUEUED task for a CPU and propose it in
- *           that CPU's cell, withdraw a cell's proposal, decline a staged
- *           task. It may stop for ever between any two of its steps.
+ *           that CPU's cell (withdrawing an older proposal there, or giving
+ *           up), decline a staged task, withdraw a cell's proposal.
  *
- * The window holds one home word per task and one cell word per CPU, each
- * modelled field by field (home: state, owner, location, version; cell:
- * state, reason, task index, version). Every transition of ipuswap_swap.h is
- * one `atomic { }` containing exactly the legality checks of the header on
- * the word the actor read earlier (`seen`) followed by ONE compare-and-swap
- * of ONE word (home_cas / cell_cas): the read of a word is always a separate,
- * earlier step, so every interleaving between an agent's read and its CAS is
- * explored. Ghost variables (running[], hst[], runs[]) only ever change in
- * the same atomic step as the CAS that makes them true, and check_inv()
- * asserts the global invariants at the end of every step that changes any
- * shared variable, i.e. in every reachable state.
+ * The window: one home word per task {state, owner, location, version} and
+ * one cell word per CPU {state, reason, task index, version}, field by
+ * field. Every transition of ipuswap_swap.h is one atomic step holding the
+ * header's legality checks on the word the agent loaded (`seen`) and ONE
+ * compare-and-swap of that ONE word (home_cas, cell_cas). Loads are steps of
+ * their own (see "Step structure" below for the host's single-word steps),
+ * so everything that can happen between an agent's load and its CAS is
+ * explored; in particular the firmware loads in one step and CASes in a
+ * later one, always.
  *
- * Versions. A home word's version is a byte and is NOT reduced modulo
- * anything: the workload is bounded (EVENTS host task events, DECLINES
- * declines, see below), so every task makes a bounded number of transitions
- * (each one needs an enqueue or a decline to be repeated: QUEUED -> PROPOSE
- * -> QUEUED needs a decline, ... -> HOST -> QUEUED an enqueue) and its
- * version stays far below 255 -- home_cas asserts it (< MAX_VER). So the
- * model never wraps and is exact with respect to the 32-bit version of the
- * wire format; the real version would need 2^32 transitions of one task
- * between one agent's load and its CAS to wrap, which the bounded model
- * cannot express and the real system cannot reach in the time of one PCIe
- * round trip.
+ * Ghost state (running[], hst[]) changes only in the atomic step of the CAS
+ * that makes it true; check_inv() asserts the invariants at the end of every
+ * step that writes a shared variable, i.e. in every reachable state.
+ *
+ * Bounds. The host workload is EVENTS task events, and the two sides
+ * together decline at most DECLINES times; every other transition moves a
+ * task forward (QUEUED -> PROPOSE -> COMMIT -> HOST), so each task makes a
+ * bounded number of transitions and the search is finite.
+ *
+ * Versions are bytes and are never reduced modulo anything: with the bounds
+ * above no task gets near 255 transitions (home_cas asserts < MAX_VER), so
+ * no version ever wraps and the model is exact with respect to the 32-bit
+ * version of the wire format. (A real version wraps after 2^32 transitions
+ * of one task; for that to fool a CAS the task would have to make exactly a
+ * multiple of 2^32 transitions between one agent's load and its CAS, i.e.
+ * within one PCIe round trip.)
  *
  * Environment faults:
- *   - Doorbells are not modelled at all: the firmware is a free-running
- *     process that may act at any time, or never again, and the host never
- *     waits for it. This covers every pattern of delivered and lost
- *     doorbells (a doorbell is only a hint that shortens a poll).
- *   - The firmware may stop for ever at any point (FW_MAYBE_STOP between
- *     every two of its steps: between its read and its CAS, between staging
- *     the home word and writing the cell, between declining and
- *     withdrawing). fw_stopped records it for the progress property.
+ *   - Doorbells are not modelled: the firmware is a free-running process
+ *     that may act at any time or never again, and the host never waits for
+ *     it -- every pattern of delivered and lost doorbells is covered (a
+ *     doorbell only shortens a poll).
+ *   - The firmware may stop for ever between any two of its steps (between
+ *     a load and its CAS, after staging and before proposing, ...): see the
+ *     comment above Fw().
  *
  * Variants (-D on the spin command line):
  *   FITO_BROKEN   the host enforces the cell's decision "run task T on CPU c"
- *                 as sent (a plain store, no version or state check): Wave /
- *                 FITO style. spin must find an invariant violation.
- *   FITO_NO_VER_ASSERT  with FITO_BROKEN: do not assert invariant (3) at
- *                 enforcement, so the violation spin reports is a
- *                 consequence (task on two CPUs / run after a retract).
- *   FW_ATTR_FIRST the firmware reads a task's attributes (allowed CPUs)
- *                 BEFORE its home word instead of after (breaks the seqlock
- *                 order of Documentation/protocol.md). With ATTRS spin must
- *                 find a proposal for a CPU the task is not allowed on.
- *   ATTRS         model the allowed-CPU mask (attribute written by the host
- *                 only while it owns the task; firmware stages only for an
- *                 allowed CPU; host self-serves only allowed tasks).
- *   LIVE          add the LTL progress properties (checked with pan -a -f).
+ *                 as sent: a plain store, no version or state check (Wave /
+ *                 FITO). spin must find an invariant violation.
+ *   ATTRS         model the allowed-CPU mask: written by the host only while
+ *                 it owns the task; the firmware stages only for a CPU in the
+ *                 mask it read; the host self-serves only allowed tasks.
+ *   FW_ATTR_FIRST (with ATTRS) the firmware loads the attributes BEFORE the
+ *                 home word -- the wrong order for the seqlock of
+ *                 Documentation/protocol.md. spin must find a proposal for a
+ *                 CPU the task is not allowed on.
+ *   IDLE_SLEEP    idle host CPUs sleep until kicked (enqueue kicks its hint
+ *                 CPU), and the host self-serves a task proposed for another
+ *                 CPU only once the firmware looks dead -- the policy of
+ *                 kmod/ipuswap_sched.c and bpf/scx_ipuswap.bpf.c. No CPU is
+ *                 kicked for a proposal (the SCHED interrupt only counts;
+ *                 FW_DOORBELL adds a lossy kick). The progress property
+ *                 fails. KICK_PROPOSED, the fix: a CPU that leaves a task
+ *                 to the CPU it is proposed for kicks that CPU.
+ *   HOST_WAITS    the host does not self-serve PROPOSE tasks (it waits for
+ *                 the proposal). The progress property must fail.
+ *   ANSWER_RETRY  the host retries a failed cell answer with the word the
+ *                 failed CAS returned. spin must find it answering a
+ *                 proposal it never reflected on.
+ *   SPLIT_HOST    the host's single-word steps as separate load and CAS.
+ *   FULL_ANSWERS  keep reason, index and version in answered cells.
+ *   LIVE          add the LTL progress properties (pan -a -f).
  */
 
 #ifndef N_TASKS
@@ -68,10 +87,20 @@
 #ifndef N_CPUS
 #define N_CPUS		2
 #endif
-/* Host task events (enqueue, retract, create, destroy, attribute change,
- * enqueue on stop): the bounded host workload. */
+/*
+ * The configuration. Host task events (a wakeup = enqueue, a sleep =
+ * retract, a requeue = retract then enqueue (with ATTRS possibly after an
+ * affinity change), create, destroy) are the bounded host workload. This
+ * default (3 tasks, 2 CPUs, 1 event, 1 decline) has ~1.5e8 states (`make
+ * deep`); `make check` covers it in smaller pieces.
+ */
 #ifndef EVENTS
 #define EVENTS		1
+#endif
+/* Firmware processes: the real engine keeps several CASes in flight; N_FW
+ * independent firmware processes over the same window model that. */
+#ifndef N_FW
+#define N_FW		1
 #endif
 /* Declines (PROPOSE -> QUEUED), by either side, in all. */
 #ifndef DECLINES
@@ -134,9 +163,15 @@ byte running[N_CPUS];		/* task running on each CPU, or NO_TASK */
 byte hst[N_TASKS];		/* H_SLEEP / H_RQ / H_RUN */
 byte events = EVENTS;		/* host workload left */
 byte busy;			/* host events under way (a requeue is two steps) */
+bool evt[N_TASKS];		/* an event on this task is under way: the
+				 * kernel serialises a task's enqueue, dequeue
+				 * and attribute changes (its rq lock) */
 #define WORK_OVER	(events == 0 && busy == 0)
 byte declines = DECLINES;	/* declines left */
 bool fw_stopped;		/* the firmware stopped for ever */
+#ifdef IDLE_SLEEP
+bool kick[N_CPUS];		/* a pending wakeup (resched) for an idle CPU */
+#endif
 byte nexit;			/* host CPUs that saw the workload finished */
 
 #define PENDING_ST(s)	((s) == T_QUEUED || (s) == T_PROPOSE)
@@ -456,8 +491,8 @@ inline check_inv()
 	}
 }
 
-/* ---- narration for counterexample replays (spin -t); no effect on the
- * search: pan does not execute printf ---- */
+/* ---- narration for counterexample replays (spin -t). It adds no states:
+ * it runs inside atomic steps, and pan does not print ---- */
 
 inline say_st(x)
 {
@@ -531,10 +566,37 @@ inline say_r(x)
  * the host leaves a task the firmware has staged (PROPOSE) to the proposal,
  * i.e. it waits for the firmware. The progress check must then fail.
  */
-#ifdef HOST_WAITS
-#define SERVABLE(st)	((st) == T_QUEUED)
+#if defined(HOST_WAITS)
+#define SERVABLE(h, c)	(h.st == T_QUEUED)
+#elif defined(IDLE_SLEEP)
+/* the kmod's policy (ipuswap_task_self_serve() with steal = !fw_alive):
+ * leave a task proposed for another CPU to that CPU while the firmware
+ * looks alive (here: has not stopped -- an instant, perfect detector) */
+#define SERVABLE(h, c)	(h.st == T_QUEUED ||				\
+			 (h.st == T_PROPOSE && (h.loc == c || fw_stopped)))
 #else
-#define SERVABLE(st)	PENDING_ST(st)
+#define SERVABLE(h, c)	PENDING_ST(h.st)
+#endif
+
+/* A runnable task the scan leaves to the CPU it is proposed for. With
+ * KICK_PROPOSED (the fix for IDLE_SLEEP) that CPU is kicked. */
+#ifdef KICK_PROPOSED
+#define LEAVE(h, c)							\
+	if								\
+	:: PENDING_ST(h.st) && !SERVABLE(h, c) ->			\
+		printf("cpu%d: T%d is proposed for cpu%d: leave it, kick cpu%d\n", \
+		       c, s, h.loc, h.loc);				\
+		kick[h.loc] = true					\
+	:: else -> skip							\
+	fi
+#else
+#define LEAVE(h, c)							\
+	if								\
+	:: PENDING_ST(h.st) && !SERVABLE(h, c) ->			\
+		printf("cpu%d: T%d is proposed for cpu%d: leave it\n",	\
+		       c, s, h.loc)					\
+	:: else -> skip							\
+	fi
 #endif
 
 /* host CPU locals back to a fixed value (keeps the state space small) */
@@ -694,7 +756,7 @@ scan:
 			READ_HOME(s, hs)
 		   };
 			do
-			:: SERVABLE(hs.st) && ALLOWED(s, c) ->
+			:: SERVABLE(hs, c) && ALLOWED(s, c) ->
 				atomic {
 					printf("cpu%d: self-serve T%d: ", c, s); say_home(hs);
 					sw_self_serve(s, hs, c, r, ok);
@@ -711,11 +773,11 @@ scan:
 				}
 			:: else -> break
 			od;
-			atomic { s++; r = 0; ok = false; CLEAR_HOME(hs) }
+			atomic { LEAVE(hs, c); s++; r = 0; ok = false; CLEAR_HOME(hs) }
 #else
 			READ_HOME(s, hs);
 			if
-			:: SERVABLE(hs.st) && ALLOWED(s, c) ->
+			:: SERVABLE(hs, c) && ALLOWED(s, c) ->
 				printf("cpu%d: self-serve T%d: ", c, s); say_home(hs);
 				sw_self_serve(s, hs, c, r, ok);
 				printf(" -> "); say_r(r); printf("\n");
@@ -725,7 +787,7 @@ scan:
 				check_inv();
 				CPU_RESET;
 				goto top
-			:: else -> s++; CLEAR_HOME(hs)
+			:: else -> LEAVE(hs, c); s++; CLEAR_HOME(hs)
 			fi
 		   }
 #endif
@@ -749,7 +811,9 @@ scan:
 			 * cannot leave while the task is runnable either. This
 			 * needs no per-CPU snapshot and so halves the states.
 			 */
-#ifdef ATTRS
+#if defined(IDLE_SLEEP)
+			CPU_RESET; goto end_idle
+#elif defined(ATTRS)
 			if
 			:: done ->
 				printf("cpu%d: nothing to run, workload over\n", c);
@@ -771,8 +835,11 @@ scan:
 		atomic {
 			events > 0 ->
 			events--;
-			busy++;
 			select(t : 0 .. N_TASKS - 1);
+			if
+			:: evt[t] -> CPU_RESET; goto top	/* it is locked */
+			:: else -> evt[t] = true; busy++
+			fi;
 			READ_HOME(t, hs);
 #ifdef SPLIT_HOST
 		};
@@ -808,21 +875,23 @@ scan:
 			:: else -> skip	/* running: nothing to do */
 			fi;
 			check_inv();
+			evt[t] = false;
 			busy--;
 			CPU_RESET
 		};
 		goto top
 	fi;
 enqueue:
+#ifdef ATTRS
+	/* the host owns the task (HOST, and the event holds its lock): it may
+	 * write its attributes -- a plain store, visible at once */
+	if
+	:: skip
+	:: atomic { select(v : 1 .. (1 << N_CPUS) - 1); allowed[t] = v; v = 0 }
+	fi;
+#endif
 	/* HOST -> QUEUED(hint: this CPU) */
 	atomic {
-#ifdef ATTRS
-		/* the host owns the task: it may write its attributes */
-		if
-		:: skip
-		:: select(v : 1 .. (1 << N_CPUS) - 1); allowed[t] = v; v = 0
-		fi;
-#endif
 		READ_HOME(t, hs);
 #ifdef SPLIT_HOST
 	};
@@ -838,11 +907,23 @@ enqueue:
 		:: r == R_OK -> hst[t] = H_RQ
 		:: else -> skip
 		fi;
+#ifdef IDLE_SLEEP
+		kick[c] = true;	/* enqueue kicks the hint CPU (here: c) */
+#endif
 		check_inv();
+		evt[t] = false;
 		busy--;
 		CPU_RESET
 	};
 	goto top;
+#ifdef IDLE_SLEEP
+end_idle:
+	/* Idle: sleep until kicked. (A sleeping CPU also wakes to run a host
+	 * event, which makes the host more eager, never less.) */
+	printf("cpu%d: idle, sleeps\n", c);
+	atomic { kick[c] || events > 0 -> kick[c] = false };
+	goto top;
+#endif
 fin:
 	skip
 }
@@ -880,7 +961,8 @@ loop:
 			select(t : 0 .. N_TASKS - 1);
 #ifdef FW_ATTR_FIRST
 			/* WRONG order: the attributes before the home word */
-			m = allowed[t]
+			m = allowed[t];
+			printf("fw:   load mask of T%d: %d\n", t, m)
 		};
 		atomic {
 			!fw_stopped ->
@@ -897,6 +979,7 @@ loop:
 		atomic {
 			!fw_stopped ->
 			m = allowed[t];
+			printf("fw:   load mask of T%d: %d\n", t, m);
 #endif
 			/* policy: pick a CPU (in the mask it read) */
 			select(c : 0 .. N_CPUS - 1);
@@ -936,6 +1019,13 @@ loop:
 			cl_propose(c, cs, t, hs.ver, r, ok);
 			printf("fw:   propose T%d v%d in cell%d: ", t, hs.ver, c);
 			say_r(r); printf("\n");
+#if defined(IDLE_SLEEP) && defined(FW_DOORBELL)
+			/* a doorbell that kicks the CPU -- or is lost */
+			if
+			:: r == R_OK -> kick[c] = true
+			:: true -> skip
+			fi;
+#endif
 			check_inv();
 			if
 			:: r == R_OK -> FW_RESET; goto loop
@@ -1053,7 +1143,11 @@ init
 		:: else -> break
 		od;
 		j_ = 0;
-		run Fw();
+		do
+		:: j_ < N_FW -> run Fw(); j_++
+		:: else -> break
+		od;
+		j_ = 0;
 #ifdef LIVE
 		run FwFault()
 #endif
