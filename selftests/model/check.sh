@@ -41,11 +41,19 @@ checks=(
 "attr-first|bfs|fail|-DATTRS -DFW_ATTR_FIRST -DN_TASKS=2 -DEVENTS=1 -DDECLINES=0||firmware reading attributes before the home word must fail"
 "host-waits|live|fail|-DHOST_WAITS -DN_TASKS=2 -DEVENTS=0 -DDECLINES=0|-N host_progress|host that waits for the firmware's proposal must fail progress"
 "idle-no-kick|live|fail|-DIDLE_SLEEP -DFW_DOORBELL -DN_TASKS=1 -DEVENTS=1 -DDECLINES=0|-N host_progress|sleeping idle CPUs, task left to the CPU it is proposed for, no kick (kmod/bpf policy) must fail progress"
+"take-no-version|bfs|fail|-DTAKE_NO_VERSION -DN_TASKS=2 -DEVENTS=1 -DDECLINES=1||take without its version compare must fail invariant 3"
 "answer-retry|bfs|fail|-DANSWER_RETRY -DN_TASKS=2 -DEVENTS=1 -DDECLINES=1||host retrying a failed cell answer must fail"
 )
 
 mkdir -p "$O" || exit 1
 O=$(cd "$O" && pwd)
+
+# Two runs on the same OUTDIR would delete each other's files: take turns.
+exec 9>"$O/.lock"
+if command -v flock >/dev/null && ! flock -n 9; then
+	echo "# waiting for another model check using $O" >&2
+	flock 9
+fi
 
 run_one() {
 	local name kind expect defs panargs what d cflags pflags t0 t1

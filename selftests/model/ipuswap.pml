@@ -71,6 +71,9 @@
  *                 FW_DOORBELL adds a lossy kick). The progress property
  *                 fails. KICK_PROPOSED, the fix: a CPU that leaves a task
  *                 to the CPU it is proposed for kicks that CPU.
+ *   TAKE_NO_VERSION  ipuswap_take() without its version compare (the CAS
+ *                 stays): invariant (3) fails -- a newer proposal than the
+ *                 cell names is committed -- but (1), (2), (4) still hold.
  *   HOST_WAITS    the host does not self-serve PROPOSE tasks (it waits for
  *                 the proposal). The progress property must fail.
  *   ANSWER_RETRY  the host retries a failed cell answer with the word the
@@ -300,15 +303,21 @@ inline sw_stage(t, seen, cpu, r, ok)
 	fi
 }
 
-/* host on cpu, REFLECT + COMMIT: PROPOSE(cpu, ver) -> COMMIT(cpu) */
+/* host on cpu, REFLECT + COMMIT: PROPOSE(cpu, ver) -> COMMIT(cpu).
+ * TAKE_NO_VERSION drops the version compare (the CAS stays). */
+#ifdef TAKE_NO_VERSION
+#define TAKE_VER_OK(seen, pver)	true
+#else
+#define TAKE_VER_OK(seen, pver)	(seen.ver == pver)
+#endif
 inline sw_take(t, seen, cpu, pver, r, ok)
 {
 	r = EXPECT(seen, T_PROPOSE);
 	if
 	:: r != R_OK -> r = (r == R_STATE -> R_STALE : r)
-	:: r == R_OK && seen.ver != pver -> r = R_STALE
-	:: r == R_OK && seen.ver == pver && seen.loc != cpu -> r = R_BAD_CPU
-	:: r == R_OK && seen.ver == pver && seen.loc == cpu ->
+	:: r == R_OK && !TAKE_VER_OK(seen, pver) -> r = R_STALE
+	:: r == R_OK && TAKE_VER_OK(seen, pver) && seen.loc != cpu -> r = R_BAD_CPU
+	:: r == R_OK && TAKE_VER_OK(seen, pver) && seen.loc == cpu ->
 		home_cas(t, seen, T_COMMIT, O_HOST, cpu, ok);
 		r = (ok -> R_OK : R_STALE)
 	fi
