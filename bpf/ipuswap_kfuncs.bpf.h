@@ -28,6 +28,7 @@ s32 ipuswap_task_enqueue(s32 idx, s32 hint) __ksym;
 s32 ipuswap_cell_peek(s32 cpu) __ksym;
 s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed) __ksym;
 s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal) __ksym;
+s32 ipuswap_task_proposed_cpu(s32 idx) __ksym;
 void ipuswap_task_stop(s32 idx, u64 runtime_ns) __ksym;
 s32 ipuswap_task_retract(s32 idx) __ksym;
 s32 ipuswap_task_update(s32 idx, struct task_struct *p) __ksym;

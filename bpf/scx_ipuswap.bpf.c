@@ -370,7 +370,14 @@ static bool swap_self_serve(s32 cpu)
 			/*
 			 * Proposed to another CPU (that CPU takes it), or a word
 			 * the host could not act on this time: keep it queued.
+			 * Kick the CPU it is proposed for: if that CPU is idle,
+			 * nothing else would make it dispatch (the model's
+			 * lost-wakeup counterexample).
 			 */
+			s32 target = ipuswap_task_proposed_cpu(idx);
+
+			if (target >= 0 && target != cpu)
+				scx_bpf_kick_cpu(target, SCX_KICK_IDLE);
 			queue_slot(idx);
 			stat_inc(IPUSWAP_STAT_REQUEUE);
 		}

@@ -404,6 +404,33 @@ out:
 }
 
 /**
+ * ipuswap_task_proposed_cpu - the CPU task @idx is proposed for, if any
+ * @idx: slot
+ *
+ * A CPU that leaves a proposed task to its CPU kicks that CPU with this, or
+ * an idle target would never dispatch it (a lost wakeup the model found).
+ *
+ * Return: the CPU (validated), or -1.
+ */
+__bpf_kfunc s32 ipuswap_task_proposed_cpu(s32 idx)
+{
+	struct ipuswap_dev *idev;
+	s32 ret = -1;
+	u64 seen;
+
+	rcu_read_lock();
+	idev = ipuswap_sched_dev();
+	if (idev && ipuswap_slot_in_use(idev, idx)) {
+		seen = ipuswap_load(&ipuswap_slot(idev, idx)->home);
+		if (ipuswap_home_valid(seen, idev->layout.nr_cpus) &&
+		    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE)
+			ret = IPUSWAP_HOME_LOC(seen);
+	}
+	rcu_read_unlock();
+	return ret;
+}
+
+/**
  * ipuswap_task_stop - task @idx stopped running; account @runtime_ns
  * @idx: slot
  * @runtime_ns: time it just ran
