@@ -41,6 +41,12 @@ struct fw_config {
 	unsigned int tick_us;
 	unsigned int poll_us;	/* keep staging this long after a wake-up */
 	struct fw_pcie_cfg pcie;	/* latency model of the IPU's accesses */
+	/*
+	 * On-host agent: the window belongs to another firmware instance (the
+	 * IPU's); only serve the scheduler, and only while the host asks for
+	 * IPUSWAP_AGENT_ONHOST. Never write the header.
+	 */
+	bool onhost;
 	enum fw_corrupt corrupt;
 	unsigned int nr_faults;
 	struct fw_fault faults[FW_MAX_FAULTS];

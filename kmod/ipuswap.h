@@ -7,6 +7,8 @@
 #define IPUSWAP_H
 
 #include <linux/completion.h>
+#include <linux/irq_work.h>
+#include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/rcupdate.h>
@@ -30,9 +32,44 @@ enum ipuswap_sched_stat {
 	IPUSWAP_NR_SCHED_STATS,
 };
 
+/* Host-side counters of the FITO baseline, per CPU (ipuswap_fito.c). */
+enum ipuswap_fito_stat {
+	IPUSWAP_FS_EVENTS,		/* events posted */
+	IPUSWAP_FS_DOORBELLS,		/* doorbells rung for events */
+	IPUSWAP_FS_RING_FULL,		/* event not posted: ring full */
+	IPUSWAP_FS_COMMIT,		/* decision committed (valid) */
+	IPUSWAP_FS_STALE_ENFORCED,	/* stale decision run anyway (no abort) */
+	IPUSWAP_FS_STALE_DROPPED,	/* ... whose task sched_ext then dropped */
+	IPUSWAP_FS_STALE_REFUSED,	/* ... not allowed on the CPU: refused */
+	IPUSWAP_FS_ABORTED,		/* decision aborted at commit */
+	IPUSWAP_FS_REQUESTS,		/* CPU_IDLE requests posted */
+	IPUSWAP_FS_WAITS,		/* dispatches that waited for the firmware */
+	IPUSWAP_FS_WAIT_NS,		/* ... total time waited */
+	IPUSWAP_FS_TIMEOUTS,		/* ... waits that ended without a decision */
+	IPUSWAP_FS_LOCAL,		/* tasks the host served without a decision */
+	IPUSWAP_NR_FITO_STATS,
+};
+
 struct ipuswap_sched_stats {
 	u64 count[IPUSWAP_NR_SCHED_STATS];
-	u64 aborts[IPUSWAP_NR_REASONS];
+	u64 aborts[IPUSWAP_NR_FITO_REASONS];
+	u64 fito[IPUSWAP_NR_FITO_STATS];
+};
+
+/* FITO: the host's own view of a task (the firmware only has copies). */
+enum ipuswap_fito_task_state {
+	IPUSWAP_FT_IDLE		= 0,	/* not runnable, or running */
+	IPUSWAP_FT_QUEUED	= 1,	/* enqueued, no CPU has it yet */
+};
+
+struct ipuswap_fito_task {
+	u32 barrier;			/* bumped by every event about the task */
+	atomic_t state;			/* enum ipuswap_fito_task_state */
+};
+
+/* FITO: per-CPU event batching (IPUSWAP_FITO_WC). */
+struct ipuswap_fito_cpu {
+	u32 unrung;			/* events posted since the last doorbell */
 };
 
 /* Who uses the swap region (idev->sched_attached). */
@@ -82,6 +119,28 @@ struct ipuswap_dev {
 	u32 slot_hint;				/* where to look for a free slot */
 	struct ipuswap_sched_stats __percpu *stats;
 
+	/* Attach parameters (constant while a scheduler is attached). */
+	u32 proto;				/* enum ipuswap_proto */
+	u32 agent;				/* enum ipuswap_agent */
+	u32 fito_flags;				/* enum ipuswap_fito_flag */
+	struct ipuswap_layout swap_layout;	/* layout for PROTO_SWAP */
+	u64 fito_rings_offset;			/* PROTO_FITO: ring array */
+	struct ipuswap_fito_task *fito_tasks;	/* swap_layout.nr_tasks */
+	struct ipuswap_fito_cpu __percpu *fito_cpu;
+
+	/*
+	 * On-host agent (IPUSWAP_AGENT_ONHOST): the window is mmap()ed by the
+	 * firmware binary running on the host through /dev/ipuswap, and the
+	 * host's doorbells reach it as bits readable from that device. The
+	 * doorbell may be rung under a runqueue lock, so the wake-up is
+	 * deferred to an irq_work.
+	 */
+	struct miscdevice misc;
+	bool misc_registered;
+	atomic64_t onhost_pending;		/* vector bits not yet read */
+	wait_queue_head_t onhost_wq;
+	struct irq_work onhost_work;
+
 	atomic64_t irqs[IPUSWAP_NR_VECTORS];
 	atomic_t sched_attached;		/* enum ipuswap_region_owner */
 	struct dentry *debugfs;
@@ -93,9 +152,12 @@ void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state);
 
 int ipuswap_kfuncs_register(void);
+void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 int ipuswap_sched_alloc(struct ipuswap_dev *idev);
 void ipuswap_sched_free(struct ipuswap_dev *idev);
 void ipuswap_sched_reset(struct ipuswap_dev *idev);
 u64 ipuswap_sched_sum(struct ipuswap_dev *idev, int stat, bool abort);
+u64 ipuswap_fito_sum(struct ipuswap_dev *idev, int stat);
+int ipuswap_fito_setup(struct ipuswap_dev *idev);
 
 #endif /* IPUSWAP_H */

@@ -33,7 +33,7 @@
 #endif
 
 #define IPUSWAP_MAGIC		0x50415753	/* "SWAP" as little-endian bytes */
-#define IPUSWAP_WIRE_VERSION	1
+#define IPUSWAP_WIRE_VERSION	2
 
 #define IPUSWAP_CACHELINE	64
 #define IPUSWAP_HDR_SIZE	4096
@@ -56,6 +56,34 @@ enum ipuswap_host_state {
 	IPUSWAP_HOST_ABSENT	= 0,	/* no driver bound */
 	IPUSWAP_HOST_BOUND	= 1,	/* driver bound, no scheduler */
 	IPUSWAP_HOST_SCHED	= 2,	/* a scheduler is attached */
+};
+
+/* hdr.host_proto: which protocol the attached scheduler speaks. */
+enum ipuswap_proto {
+	IPUSWAP_PROTO_SWAP	= 0,	/* bilateral swap (home words, cells) */
+	IPUSWAP_PROTO_FITO	= 1,	/* Wave-style baseline: events + txns */
+	IPUSWAP_NR_PROTOS,
+};
+
+/*
+ * hdr.host_agent: which agent serves the region. The IPU firmware serves
+ * it unless the host asked for the on-host reference, where the same
+ * firmware binary runs on a host CPU against the window mapped through the
+ * module's character device and the IPU leaves the region alone.
+ */
+enum ipuswap_agent {
+	IPUSWAP_AGENT_IPU	= 0,
+	IPUSWAP_AGENT_ONHOST	= 1,
+	IPUSWAP_NR_AGENTS,
+};
+
+/* hdr.host_fito_flags: Wave's mitigations, each a switch. */
+enum ipuswap_fito_flag {
+	IPUSWAP_FITO_WC		= 1u << 0,	/* batch events, one doorbell per 64 B */
+	IPUSWAP_FITO_PRESTAGE	= 1u << 1,	/* fw keeps a decision ready per CPU */
+	IPUSWAP_FITO_PREFETCH	= 1u << 2,	/* fw reads event rings in bulk */
+	IPUSWAP_FITO_ABORT	= 1u << 3,	/* host validates at commit time */
+	IPUSWAP_FITO_ALL	= (1u << 4) - 1,
 };
 
 struct ipuswap_window_hdr {
@@ -84,7 +112,12 @@ struct ipuswap_window_hdr {
 	__u32 host_state;	/* enum ipuswap_host_state */
 	__u32 host_nr_cpus;	/* possible CPUs on the host */
 	__u64 host_check_seq;	/* wire self-check request (struct ipuswap_check) */
-	__u8 pad2[IPUSWAP_CACHELINE - 24];
+	/* Set before host_state becomes SCHED, constant while it is: */
+	__u32 host_proto;	/* enum ipuswap_proto: how the region is used */
+	__u32 host_agent;	/* enum ipuswap_agent: who serves the region */
+	__u32 host_fito_flags;	/* FITO: enum ipuswap_fito_flag bits */
+	__u32 pad3;
+	__u8 pad2[IPUSWAP_CACHELINE - 40];
 };
 
 _Static_assert(sizeof(struct ipuswap_window_hdr) == 3 * IPUSWAP_CACHELINE,
@@ -186,7 +219,8 @@ struct ipuswap_cpu_cell {
 	__u64 decision;		/* cell word; fw proposes, host commits/aborts */
 	__u64 host_taken;	/* host: decisions committed on this CPU */
 	__u64 host_self;	/* host: tasks this CPU served itself */
-	__u8 pad[IPUSWAP_CACHELINE - 24];
+	__u64 fito_gen;		/* FITO: fw_generation of the decision */
+	__u8 pad[IPUSWAP_CACHELINE - 32];
 };
 
 /*
@@ -248,6 +282,106 @@ static inline int ipuswap_layout(__u64 region_offset, __u64 region_size,
 	l->cells_offset = region_offset;
 	l->tasks_offset = region_offset + cells;
 	return 0;
+}
+
+
+/*
+ * The FITO baseline (DESIGN.md §4): Wave/ghOSt's one-way messages, run on
+ * the same window so the two models can be measured side by side.
+ *
+ * Region layout when hdr.host_proto is FITO (ipuswap_fito_layout()):
+ *
+ *   rings     nr_cpus x struct ipuswap_fito_ring: one host -> firmware
+ *             event ring per host CPU (single producer: that CPU)
+ *   cells     nr_cpus x struct ipuswap_cpu_cell: `decision` is the CPU's
+ *             transaction slot (cell encoding; the version field carries
+ *             the task barrier the firmware saw), fito_gen the firmware
+ *             generation that wrote it
+ *   tasks     as in ipuswap_layout(), on what is left
+ *
+ * Host -> firmware: an event describes what happened to a task (or CPU)
+ * and carries the task's barrier, a host-owned counter bumped by every
+ * event about that task. An entry is published by writing its seq (ring
+ * position + 1) last; the firmware reads entries until it finds one whose
+ * seq is not the next it expects, and reports progress in fw_tail.
+ *
+ * Firmware -> host: a decision is a plain (posted) write of
+ * CELL(PROPOSE, 0, task, barrier) into the CPU's slot, made only when the
+ * slot does not hold a PROPOSE. The host answers with one CAS to COMMIT or
+ * ABORT(reason). Unlike the swap, the decision is a copy of the firmware's
+ * view: by the time the host reads it the task may have moved on, so with
+ * IPUSWAP_FITO_ABORT the host validates it against the barrier, and
+ * without it enforces it anyway (and counts that).
+ */
+enum ipuswap_fito_event_type {
+	IPUSWAP_EV_NONE		= 0,
+	IPUSWAP_EV_RUNNABLE	= 1,	/* task queued on the host (cpu: hint) */
+	IPUSWAP_EV_BLOCKED	= 2,	/* task left the runqueue without a decision */
+	IPUSWAP_EV_SERVED	= 3,	/* the host ran the task without a decision */
+	IPUSWAP_EV_DEAD		= 4,	/* slot released */
+	IPUSWAP_EV_ATTR		= 5,	/* weight/affinity changed (flags: runnable) */
+	IPUSWAP_EV_CPU_IDLE	= 6,	/* CPU `cpu` asks for a decision */
+	IPUSWAP_NR_EV_TYPES,
+};
+
+#define IPUSWAP_EV_F_RUNNABLE	1u	/* ATTR: the task is (still) queued */
+
+struct ipuswap_fito_event {
+	__u32 seq;		/* ring position + 1; written last */
+	__u8 type;		/* enum ipuswap_fito_event_type */
+	__u8 flags;
+	__u16 idx;		/* task slot */
+	__u32 barrier;		/* the task's barrier after this event */
+	__u32 weight;
+	__u32 cpu;		/* RUNNABLE: hint; CPU_IDLE: the CPU */
+	__u32 pad;
+	__u64 cpus;		/* allowed CPUs 0..63 (commit checks the rest) */
+};
+
+#define IPUSWAP_FITO_RING_SLOTS	256	/* power of two */
+#define IPUSWAP_FITO_EV_PER_REC	(IPUSWAP_CACHELINE / sizeof(struct ipuswap_fito_event))
+
+struct ipuswap_fito_ring {
+	__u64 host_head;	/* host: events produced (stats only) */
+	__u64 host_doorbells;	/* host: doorbells rung for this ring */
+	__u8 pad0[IPUSWAP_CACHELINE - 16];
+	__u64 fw_tail;		/* firmware: events consumed */
+	__u8 pad1[IPUSWAP_CACHELINE - 8];
+	struct ipuswap_fito_event ev[IPUSWAP_FITO_RING_SLOTS];
+};
+
+_Static_assert(sizeof(struct ipuswap_fito_event) * 2 == IPUSWAP_CACHELINE,
+	       "two events per 64-byte record");
+_Static_assert(sizeof(struct ipuswap_fito_ring) % IPUSWAP_CACHELINE == 0,
+	       "rings are cache-line multiples");
+
+/*
+ * Why the host refused a FITO transaction (ghOSt's commit failures), in
+ * the reason field of an ABORT answer; numbered after enum ipuswap_reason.
+ */
+enum ipuswap_fito_reason {
+	IPUSWAP_R_TARGET_STALE	= IPUSWAP_NR_REASONS,	/* barrier moved */
+	IPUSWAP_R_AGENT_STALE,		/* written by an earlier firmware run */
+	IPUSWAP_R_NOT_RUNNABLE,		/* task not queued on the host */
+	IPUSWAP_NR_FITO_REASONS,
+};
+
+static inline int ipuswap_fito_layout(__u64 region_offset, __u64 region_size,
+				      __u32 nr_cpus, __u64 *rings_offset,
+				      struct ipuswap_layout *l)
+{
+	__u64 rings = (__u64)nr_cpus * sizeof(struct ipuswap_fito_ring);
+
+	if (nr_cpus == 0 || nr_cpus > IPUSWAP_MAX_CPUS || rings >= region_size)
+		return -1;
+	*rings_offset = region_offset;
+	return ipuswap_layout(region_offset + rings, region_size - rings, nr_cpus, l);
+}
+
+static inline struct ipuswap_fito_ring *
+ipuswap_fito_ring_at(void *window, __u64 rings_offset, __u32 cpu)
+{
+	return (struct ipuswap_fito_ring *)((char *)window + rings_offset) + cpu;
 }
 
 /*
