@@ -12,8 +12,11 @@
 #ifndef IPUSWAP_KFUNCS_BPF_H
 #define IPUSWAP_KFUNCS_BPF_H
 
-/* 0 if an IPU window is bound and valid, else -ENODEV; call from ops.init */
-s32 ipuswap_attach(void) __ksym;
+/*
+ * 0 if an IPU window is bound and valid and now ours, else -errno; call
+ * from ops.init. proto, agent, fito_flags: enums in ipuswap_wire.h.
+ */
+s32 ipuswap_attach(u32 proto, u32 agent, u32 fito_flags) __ksym;
 /* undo a successful ipuswap_attach(); call from ops.exit */
 void ipuswap_detach(void) __ksym;
 /* firmware liveness counter (hdr.fw_liveness) */
@@ -32,5 +35,14 @@ s32 ipuswap_task_proposed_cpu(s32 idx) __ksym;
 void ipuswap_task_stop(s32 idx, u64 runtime_ns) __ksym;
 s32 ipuswap_task_retract(s32 idx) __ksym;
 s32 ipuswap_task_update(s32 idx, struct task_struct *p) __ksym;
+
+/* The FITO baseline (kmod/ipuswap_fito.c). */
+s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint) __ksym;
+void ipuswap_fito_dequeue(s32 idx) __ksym;
+void ipuswap_fito_update(s32 idx, struct task_struct *p) __ksym;
+s32 ipuswap_fito_serve_local(s32 idx, s32 cpu) __ksym;
+s32 ipuswap_fito_txn_peek(s32 cpu) __ksym;
+s32 ipuswap_fito_request(s32 cpu, u64 timeout_ns) __ksym;
+s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed) __ksym;
 
 #endif /* IPUSWAP_KFUNCS_BPF_H */

@@ -65,6 +65,14 @@ enum {
 const volatile u64 slice_ns = SCX_SLICE_DFL;
 const volatile bool fifo_sched;
 const volatile u32 mode = IPUSWAP_MODE_SWAP;
+const volatile u32 fito_flags;		/* fito: enum ipuswap_fito_flag */
+const volatile u64 fito_timeout_ns = 100000;	/* fito: longest wait */
+
+/* swap and onhost run the same host code; only the agent differs. */
+static bool swap_path(void)
+{
+	return mode == IPUSWAP_MODE_SWAP || mode == IPUSWAP_MODE_ONHOST;
+}
 
 /* Per-task: the slot in the window's task table, -1 if not offloaded. */
 struct task_ctx {
@@ -235,6 +243,26 @@ static bool swap_enqueue(struct task_struct *p)
 	return true;
 }
 
+/*
+ * fito: tell the firmware (an event) and keep the task in the host queue,
+ * which the host serves itself when no decision comes.
+ */
+static bool fito_enqueue(struct task_struct *p)
+{
+	struct task_ctx *tctx = task_ctx(p);
+	s32 cpu = scx_bpf_task_cpu(p);
+
+	if (!tctx || tctx->idx < 0)
+		return false;
+	ipuswap_fito_enqueue(tctx->idx, p, cpu);
+	if (!queue_slot(tctx->idx)) {
+		ipuswap_fito_dequeue(tctx->idx);
+		return false;
+	}
+	scx_bpf_kick_cpu(cpu, SCX_KICK_IDLE);
+	return true;
+}
+
 void BPF_STRUCT_OPS(ipuswap_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	stat_inc(IPUSWAP_STAT_ENQUEUE);
@@ -252,7 +280,7 @@ void BPF_STRUCT_OPS(ipuswap_enqueue, struct task_struct *p, u64 enq_flags)
 		bpf_mode_enqueue(p, enq_flags);
 		return;
 	}
-	if (!swap_enqueue(p)) {
+	if (mode == IPUSWAP_MODE_FITO ? !fito_enqueue(p) : !swap_enqueue(p)) {
 		stat_inc(IPUSWAP_STAT_FALLBACK);
 		scx_bpf_dispatch(p, FALLBACK_DSQ, slice_ns, enq_flags);
 	}
@@ -387,6 +415,76 @@ static bool swap_self_serve(s32 cpu)
 	return false;
 }
 
+/*
+ * fito: commit the firmware's decision for @cpu. Returns true only if this
+ * CPU now runs a task; an enforced stale decision for a task that was no
+ * longer queued is dispatched too, and sched_ext drops it.
+ */
+static bool fito_run(s32 cpu, s32 idx)
+{
+	struct task_struct *p = slot_task(idx);
+	s32 r;
+
+	r = ipuswap_fito_commit(cpu, idx, p && can_run_on(p, cpu));
+	if (r < 0 || !p) {
+		stat_inc(IPUSWAP_STAT_ABORT);
+		if (p)
+			bpf_task_release(p);
+		return false;
+	}
+	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
+	bpf_task_release(p);
+	stat_inc(IPUSWAP_STAT_STAGED);
+	return r == 0;
+}
+
+/* fito: no decision came in time; run a queued task without one. */
+static bool fito_serve_local(s32 cpu)
+{
+	struct task_struct *p;
+	s32 idx, r;
+	int i;
+
+	bpf_for(i, 0, SELF_SERVE_TRIES) {
+		if (!pop_slot(&idx))
+			return false;
+		p = slot_task(idx);
+		if (!p)
+			continue;
+		if (!can_run_on(p, cpu)) {
+			queue_slot(idx);
+			bpf_task_release(p);
+			continue;
+		}
+		r = ipuswap_fito_serve_local(idx, cpu);
+		if (!r || r == -IPUSWAP_R_NO_IPU) {
+			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
+			bpf_task_release(p);
+			stat_inc(r ? IPUSWAP_STAT_FALLBACK : IPUSWAP_STAT_SELF);
+			return true;
+		}
+		/* Not queued any more (run from a decision, or dequeued). */
+		bpf_task_release(p);
+	}
+	return false;
+}
+
+/* fito: the decision ready for @cpu, else ask and wait, else run locally. */
+static bool fito_dispatch(s32 cpu)
+{
+	s32 idx = ipuswap_fito_txn_peek(cpu);
+
+	if (idx >= 0 && fito_run(cpu, idx))
+		return true;
+	idx = ipuswap_fito_request(cpu, fito_timeout_ns);
+	if (idx >= 0) {
+		stat_inc(IPUSWAP_STAT_WAITED);
+		if (fito_run(cpu, idx))
+			return true;
+	}
+	return fito_serve_local(cpu);
+}
+
 void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
 {
 	if (mode == IPUSWAP_MODE_BPF) {
@@ -394,7 +492,8 @@ void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
 			stat_inc(IPUSWAP_STAT_DISPATCH);
 		return;
 	}
-	if (swap_take(cpu) || swap_self_serve(cpu)) {
+	if (mode == IPUSWAP_MODE_FITO ? fito_dispatch(cpu) :
+	    swap_take(cpu) || swap_self_serve(cpu)) {
 		stat_inc(IPUSWAP_STAT_DISPATCH);
 		return;
 	}
@@ -406,12 +505,14 @@ void BPF_STRUCT_OPS(ipuswap_running, struct task_struct *p)
 {
 	struct task_ctx *tctx;
 
-	if (mode == IPUSWAP_MODE_SWAP) {
+	if (swap_path()) {
 		tctx = task_ctx(p);
 		if (tctx)
 			tctx->started_at = bpf_ktime_get_ns();
 		return;
 	}
+	if (mode == IPUSWAP_MODE_FITO)
+		return;
 	/* Racy across CPUs, but only ever moves forward; an error is brief. */
 	if (!fifo_sched && vtime_before(vtime_now, p->scx.dsq_vtime))
 		vtime_now = p->scx.dsq_vtime;
@@ -422,13 +523,14 @@ void BPF_STRUCT_OPS(ipuswap_stopping, struct task_struct *p, bool runnable)
 	struct task_ctx *tctx;
 	u64 used;
 
-	if (mode == IPUSWAP_MODE_SWAP) {
+	if (swap_path()) {
 		tctx = task_ctx(p);
 		if (tctx && tctx->idx >= 0)
 			ipuswap_task_stop(tctx->idx, bpf_ktime_get_ns() - tctx->started_at);
 		return;
 	}
-	if (fifo_sched)
+	/* fito: the firmware charged the task when it decided. */
+	if (fifo_sched || mode == IPUSWAP_MODE_FITO)
 		return;
 
 	/*
@@ -444,10 +546,14 @@ void BPF_STRUCT_OPS(ipuswap_dequeue, struct task_struct *p, u64 deq_flags)
 {
 	struct task_ctx *tctx;
 
-	if (mode != IPUSWAP_MODE_SWAP)
+	if (mode == IPUSWAP_MODE_BPF)
 		return;
 	tctx = task_ctx(p);
-	if (tctx && tctx->idx >= 0)
+	if (!tctx || tctx->idx < 0)
+		return;
+	if (mode == IPUSWAP_MODE_FITO)
+		ipuswap_fito_dequeue(tctx->idx);
+	else
 		ipuswap_task_retract(tctx->idx);
 }
 
@@ -456,9 +562,14 @@ static void swap_update(struct task_struct *p)
 {
 	struct task_ctx *tctx;
 
-	if (mode != IPUSWAP_MODE_SWAP)
+	if (mode == IPUSWAP_MODE_BPF)
 		return;
 	tctx = task_ctx(p);
+	if (mode == IPUSWAP_MODE_FITO) {
+		if (tctx && tctx->idx >= 0)
+			ipuswap_fito_update(tctx->idx, p);
+		return;
+	}
 	if (tctx && tctx->idx >= 0 && ipuswap_task_update(tctx->idx, p) == 1 &&
 	    !ipuswap_task_enqueue(tctx->idx, scx_bpf_task_cpu(p)))
 		queue_slot(tctx->idx);
@@ -486,7 +597,7 @@ s32 BPF_STRUCT_OPS(ipuswap_init_task, struct task_struct *p,
 	if (!tctx)
 		return -ENOMEM;
 	tctx->idx = -1;
-	if (mode != IPUSWAP_MODE_SWAP)
+	if (mode == IPUSWAP_MODE_BPF)
 		return 0;
 	idx = ipuswap_task_create(p);
 	if (idx < 0 || idx >= MAX_SLOTS)
@@ -537,7 +648,11 @@ s32 BPF_STRUCT_OPS_SLEEPABLE(ipuswap_init)
 {
 	s32 ret;
 
-	ret = ipuswap_attach();
+	ret = ipuswap_attach(mode == IPUSWAP_MODE_FITO ? IPUSWAP_PROTO_FITO :
+			     IPUSWAP_PROTO_SWAP,
+			     mode == IPUSWAP_MODE_ONHOST ? IPUSWAP_AGENT_ONHOST :
+			     IPUSWAP_AGENT_IPU,
+			     mode == IPUSWAP_MODE_FITO ? fito_flags : 0);
 	if (ret) {
 		/* The kernel would only report the errno; say what it means. */
 		scx_bpf_error("no valid IPU window bound (ipuswap_attach: %d)",

@@ -12,10 +12,12 @@
 #include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <ipuswap_wire.h>
 #include <scx/common.h>
 #include "scx_ipuswap.h"
 #include "scx_ipuswap.bpf.skel.h"
@@ -28,6 +30,7 @@ enum {
 	EXIT_USAGE	= 2,
 	SECS_MAX	= 1000000,	/* ~11 days; anything above is a typo */
 	SLICE_US_MAX	= 1000000,
+	FITO_TIMEOUT_US_MAX = 1000,	/* the module caps waits there too */
 	POLL_NS		= 100 * 1000 * 1000,	/* how soon an ejection is seen */
 	NSEC_PER_SEC	= 1000 * 1000 * 1000,
 	NSEC_PER_USEC	= 1000,
@@ -40,6 +43,8 @@ enum {
 	OPT_SLICE_US,
 	OPT_MODE,
 	OPT_MONITOR,
+	OPT_FITO,
+	OPT_FITO_TIMEOUT,
 };
 
 #define IPUSWAP_INFO	"/sys/kernel/debug/ipuswap/info"
@@ -50,12 +55,20 @@ const char help_fmt[] =
 "\n"
 "See the top comment in scx_ipuswap.bpf.c for the design.\n"
 "\n"
-"Usage: %s [--mode swap|bpf] [--stats SECS] [--duration SECS] [--slice-us US]\n"
-"       [-f] [-v]\n"
+"Usage: %s [--mode swap|onhost|fito|bpf] [--fito LIST] [--fito-timeout-us US]\n"
+"       [--stats SECS] [--duration SECS] [--slice-us US] [-f] [-v]\n"
 "       %s --monitor SECS\n"
 "\n"
 "  --mode MODE       swap: the firmware proposes, the host commits (default)\n"
+"                    onhost: swap, with the firmware binary running on a host\n"
+"                    CPU (ipuswap-fw --transport host) instead of the IPU\n"
+"                    fito: Wave's model: events to the firmware, decisions\n"
+"                    back in per-CPU transaction slots\n"
 "                    bpf: the same policy in BPF alone, no agent\n"
+"  --fito LIST       fito: Wave's mitigations, comma-separated from wc,\n"
+"                    prestage, prefetch, abort; or all (default) or none\n"
+"  --fito-timeout-us US  fito: how long a dispatch waits for a requested\n"
+"                    decision before serving locally (default 100, max 1000)\n"
 "  --monitor SECS    Do not load anything: print the module's counters of a\n"
 "                    running instance every SECS seconds until SIGINT\n"
 "  --stats SECS      Print a stats line every SECS seconds (default 1, 0: none)\n"
@@ -74,6 +87,8 @@ static const struct option long_opts[] = {
 	{ "slice-us",	required_argument,	NULL,	OPT_SLICE_US },
 	{ "mode",	required_argument,	NULL,	OPT_MODE },
 	{ "monitor",	required_argument,	NULL,	OPT_MONITOR },
+	{ "fito",	required_argument,	NULL,	OPT_FITO },
+	{ "fito-timeout-us", required_argument,	NULL,	OPT_FITO_TIMEOUT },
 	{ "fifo",	no_argument,		NULL,	'f' },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "help",	no_argument,		NULL,	'h' },
@@ -124,18 +139,51 @@ static u64 parse_secs(const char *opt, const char *arg)
 	return (u64)(v * NSEC_PER_SEC);
 }
 
-static u64 parse_slice_us(const char *arg)
+/* Whole microseconds, 1 to @max, in nanoseconds. */
+static u64 parse_us(const char *opt, const char *arg, unsigned long max)
 {
 	unsigned long v;
 	char *end;
 
 	errno = 0;
 	v = strtoul(arg, &end, 10);
-	if (errno || end == arg || *end || arg[0] == '-' || !v ||
-	    v > SLICE_US_MAX)
-		usage_error("--slice-us: '%s' is not a slice in microseconds "
-			    "(1 to %d)", arg, SLICE_US_MAX);
+	if (errno || end == arg || *end || arg[0] == '-' || !v || v > max)
+		usage_error("--%s: '%s' is not a number of microseconds "
+			    "(1 to %lu)", opt, arg, max);
 	return (u64)v * NSEC_PER_USEC;
+}
+
+/* "all", "none" or a comma list of mitigations -> IPUSWAP_FITO_* bits */
+static u32 parse_fito(const char *arg)
+{
+	static const struct { const char *name; u32 bit; } names[] = {
+		{ "wc", IPUSWAP_FITO_WC }, { "prestage", IPUSWAP_FITO_PRESTAGE },
+		{ "prefetch", IPUSWAP_FITO_PREFETCH }, { "abort", IPUSWAP_FITO_ABORT },
+	};
+	char buf[128], *tok, *save;
+	u32 flags = 0;
+
+	if (!strcmp(arg, "all"))
+		return IPUSWAP_FITO_ALL;
+	if (!strcmp(arg, "none"))
+		return 0;
+	if (strlen(arg) >= sizeof(buf))
+		usage_error("--fito: '%s' is too long", arg);
+	strcpy(buf, arg);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		size_t i;
+
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(tok, names[i].name))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			usage_error("--fito: '%s' is not one of wc, prestage, "
+				    "prefetch, abort, all, none", tok);
+		flags |= names[i].bit;
+	}
+	if (!flags)
+		usage_error("--fito: '%s' names no mitigation (use none)", arg);
+	return flags;
 }
 
 static u64 now_ns(void)
@@ -162,6 +210,8 @@ static void sleep_until(u64 ns)
  * path's own view, including the firmware's decision count from the window.
  * With -v, aborts by reason too. Prints nothing if the module is absent.
  */
+static bool show_fito;
+
 static void print_module_stats(bool all_aborts)
 {
 	static const char * const keys[] = {
@@ -181,6 +231,10 @@ static void print_module_stats(bool all_aborts)
 		if (!eq)
 			continue;
 		line[strcspn(line, "\n")] = '\0';
+		if (show_fito && !strncmp(line, "fito_", 5)) {
+			printf(" %s", line);
+			continue;
+		}
 		if (!strncmp(line, "abort_", 6)) {
 			aborts += strtoull(eq + 1, NULL, 10);
 			if (all_aborts)
@@ -246,7 +300,9 @@ int main(int argc, char **argv)
 {
 	u64 stats_ns = NSEC_PER_SEC, duration_ns = 0, slice_ns = 0;
 	bool fifo = false, has_deadline = false;
-	u32 mode = IPUSWAP_MODE_SWAP;
+	u32 mode = IPUSWAP_MODE_SWAP, fito_flags = IPUSWAP_FITO_ALL;
+	u64 fito_timeout_ns = 100 * NSEC_PER_USEC;
+	bool fito_given = false;
 	u64 monitor_ns = 0;
 	struct sigaction sa = { .sa_handler = sigint_handler };
 	struct scx_ipuswap *skel;
@@ -272,15 +328,29 @@ int main(int argc, char **argv)
 			has_deadline = true;
 			break;
 		case OPT_SLICE_US:
-			slice_ns = parse_slice_us(optarg);
+			slice_ns = parse_us("slice-us", optarg, SLICE_US_MAX);
 			break;
 		case OPT_MODE:
 			if (!strcmp(optarg, "swap"))
 				mode = IPUSWAP_MODE_SWAP;
 			else if (!strcmp(optarg, "bpf"))
 				mode = IPUSWAP_MODE_BPF;
+			else if (!strcmp(optarg, "fito"))
+				mode = IPUSWAP_MODE_FITO;
+			else if (!strcmp(optarg, "onhost"))
+				mode = IPUSWAP_MODE_ONHOST;
 			else
-				usage_error("--mode: '%s' is not swap or bpf", optarg);
+				usage_error("--mode: '%s' is not swap, onhost, fito or bpf",
+					    optarg);
+			break;
+		case OPT_FITO:
+			fito_flags = parse_fito(optarg);
+			fito_given = true;
+			break;
+		case OPT_FITO_TIMEOUT:
+			fito_timeout_ns = parse_us("fito-timeout-us", optarg,
+						   FITO_TIMEOUT_US_MAX);
+			fito_given = true;
 			break;
 		case OPT_MONITOR:
 			monitor_ns = parse_secs("monitor", optarg);
@@ -308,6 +378,9 @@ int main(int argc, char **argv)
 	}
 	if (optind < argc)
 		usage_error("unexpected argument '%s'", argv[optind]);
+	if (fito_given && mode != IPUSWAP_MODE_FITO)
+		usage_error("--fito and --fito-timeout-us need --mode fito");
+	show_fito = mode == IPUSWAP_MODE_FITO;
 
 	/* Tests read stdout through a pipe and wait for single lines. */
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -339,6 +412,8 @@ restart:
 		skel->rodata->slice_ns = slice_ns;
 	skel->rodata->fifo_sched = fifo;
 	skel->rodata->mode = mode;
+	skel->rodata->fito_flags = fito_flags;
+	skel->rodata->fito_timeout_ns = fito_timeout_ns;
 
 	/* libbpf's own error for this case names a kfunc, not the cause. */
 	if (access(MODULE_BTF, F_OK))

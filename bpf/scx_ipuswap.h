@@ -9,6 +9,8 @@
 enum ipuswap_mode {
 	IPUSWAP_MODE_SWAP	= 0,	/* firmware proposes, host commits by swap */
 	IPUSWAP_MODE_BPF	= 1,	/* same policy in BPF alone, no agent */
+	IPUSWAP_MODE_FITO	= 2,	/* Wave's model: events out, decisions back */
+	IPUSWAP_MODE_ONHOST	= 3,	/* swap, firmware binary on a host CPU */
 };
 
 /* Keys of the per-CPU "stats" array map; the loader sums over CPUs. */
@@ -22,6 +24,7 @@ enum ipuswap_stat {
 	IPUSWAP_STAT_FALLBACK,	/* swap refused a task: fallback DSQ */
 	IPUSWAP_STAT_ABORT,	/* swap: a proposal or self-serve aborted */
 	IPUSWAP_STAT_REQUEUE,	/* swap: self-serve skipped a task proposed elsewhere */
+	IPUSWAP_STAT_WAITED,	/* fito: a decision arrived while waiting */
 	IPUSWAP_NR_STATS,
 };
 

@@ -28,6 +28,7 @@
 
 #include "ipuswap_swap.h"
 #include "fw_core.h"
+#include "fw_fito.h"
 #include "fw_sched.h"
 #include "log.h"
 
@@ -54,7 +55,8 @@ struct fw_core {
 	/* Scheduling: the staging engine runs while a scheduler is attached. */
 	struct fw_pcie pcie;
 	struct fw_pcie_cfg pcie_cfg;	/* current model (slow@ changes it) */
-	struct fw_sched *sched;
+	struct fw_sched *sched;		/* PROTO_SWAP engine, or */
+	struct fw_fito *fito;		/* PROTO_FITO engine */
 	uint64_t decisions_done;	/* proposals of engines already gone */
 	enum fw_sched_hdr_err last_err;
 	struct timespec garbage_until;	/* garbage@: hostile until then */
@@ -363,24 +365,59 @@ static void on_fault_timer(struct fw_core *c)
 
 /* ---- scheduling ---------------------------------------------------------- */
 
+static uint64_t engine_decisions(const struct fw_core *c)
+{
+	if (c->sched)
+		return fw_sched_stats(c->sched)->ok[FW_OP_PROPOSE];
+	return c->fito ? fw_fito_stats(c->fito)->decisions : 0;
+}
+
 static void sched_stop(struct fw_core *c, const char *why)
 {
-	if (!c->sched)
+	if (!c->sched && !c->fito)
 		return;
-	c->decisions_done += fw_sched_stats(c->sched)->ok[FW_OP_PROPOSE];
+	c->decisions_done += engine_decisions(c);
+	if (c->fito) {
+		const struct fw_fito_stats *st = fw_fito_stats(c->fito);
+
+		fw_log("fito: %llu decisions, %llu events (%llu bad), %llu ring reads, "
+		       "answers %llu commit / %llu abort",
+		       (unsigned long long)st->decisions,
+		       (unsigned long long)(st->events[1] + st->events[2] + st->events[3] +
+					    st->events[4] + st->events[5] + st->events[6]),
+		       (unsigned long long)st->bad_events,
+		       (unsigned long long)st->ring_reads,
+		       (unsigned long long)st->answers_commit,
+		       (unsigned long long)st->answers_abort);
+	}
 	fw_sched_destroy(c->sched);
+	fw_fito_destroy(c->fito);
 	c->sched = NULL;
-	fw_log("staging engine stopped (%s)", why);
+	c->fito = NULL;
+	fw_log("%s engine stopped (%s)", c->cfg->onhost ? "on-host" : "staging", why);
+}
+
+/* Whether the host wants this instance (IPU or on-host) to serve it. */
+static bool agent_is_us(struct fw_core *c)
+{
+	uint32_t want = c->cfg->onhost ? IPUSWAP_AGENT_ONHOST : IPUSWAP_AGENT_IPU;
+
+	return ld_acq32(&c->hdr->host_agent) == want;
 }
 
 static bool sched_start(struct fw_core *c)
 {
 	struct fw_sched_cfg cfg = { 0 };
 	enum fw_sched_hdr_err err = FW_HDR_OK;
+	bool fito = ld_acq32(&c->hdr->host_proto) == IPUSWAP_PROTO_FITO;
+	const struct ipuswap_layout *l;
 	int ret;
 
 	fw_pcie_init(&c->pcie, &c->pcie_cfg);
-	ret = fw_sched_create(&c->sched, c->hdr, c->t->size, &c->pcie, &cfg, &err);
+	if (fito)
+		ret = fw_fito_create(&c->fito, c->hdr, c->t->size, &c->pcie, &err);
+	else
+		ret = fw_sched_create(&c->sched, c->hdr, c->t->size, &c->pcie, &cfg, &err);
 	if (ret) {
 		/* Say it once per distinct reason, not on every tick. */
 		if (err != c->last_err)
@@ -388,35 +425,42 @@ static bool sched_start(struct fw_core *c)
 			       fw_sched_hdr_err_str(err) : strerror(-ret));
 		c->last_err = err;
 		c->sched = NULL;
+		c->fito = NULL;
 		return false;
 	}
 	c->last_err = FW_HDR_OK;
-	fw_log("staging engine started: %u CPUs, %u task slots",
-	       fw_sched_layout(c->sched)->nr_cpus, fw_sched_layout(c->sched)->nr_tasks);
+	l = fito ? fw_fito_layout(c->fito) : fw_sched_layout(c->sched);
+	if (fito)
+		fw_log("fito engine started: %u CPUs, %u task slots, mitigations %#x",
+		       l->nr_cpus, l->nr_tasks, fw_fito_flags(c->fito));
+	else
+		fw_log("staging engine started: %u CPUs, %u task slots",
+		       l->nr_cpus, l->nr_tasks);
 	return true;
 }
 
 /*
- * Stage decisions while a scheduler is attached: run the engine until it
- * is idle, and keep polling it for poll_us so that a burst of enqueues is
- * served without one doorbell each. Then return to epoll: the firmware
- * never spins for longer than its budget.
+ * Serve the scheduler while one is attached and asks for this agent: run
+ * the engine until it is idle, and keep polling it for poll_us so that a
+ * burst of enqueues is served without one doorbell each. Then return to
+ * epoll: the firmware never spins for longer than its budget.
  */
 static void sched_service(struct fw_core *c)
 {
 	uint64_t deadline, now;
 	int r;
 
-	if (c->host_state != IPUSWAP_HOST_SCHED) {
-		sched_stop(c, "host detached");
+	if (c->host_state != IPUSWAP_HOST_SCHED || !agent_is_us(c)) {
+		sched_stop(c, c->host_state != IPUSWAP_HOST_SCHED ? "host detached" :
+			   "another agent serves the host");
 		return;
 	}
-	if (!c->sched && !sched_start(c))
+	if (!c->sched && !c->fito && !sched_start(c))
 		return;
 	now = fw_pcie_clock();
 	deadline = now + (uint64_t)c->cfg->poll_us * 1000;
 	for (;;) {
-		r = fw_sched_step(c->sched);
+		r = c->sched ? fw_sched_step(c->sched) : fw_fito_step(c->fito);
 		if (r < 0) {
 			sched_stop(c, "header changed");
 			break;
@@ -425,14 +469,13 @@ static void sched_service(struct fw_core *c)
 		if (now >= deadline)
 			break;
 		if (r == 0) {
-			uint64_t idle = fw_sched_idle_ns(c->sched);
+			uint64_t idle = c->sched ? fw_sched_idle_ns(c->sched) : 0;
 
 			fw_pcie_sleep_until(now + (idle ? idle : 5000), true);
 		}
 	}
-	if (c->sched)
-		st_rel64(&c->hdr->fw_decisions, c->decisions_done +
-			 fw_sched_stats(c->sched)->ok[FW_OP_PROPOSE]);
+	if (c->sched || c->fito)
+		st_rel64(&c->hdr->fw_decisions, c->decisions_done + engine_decisions(c));
 }
 
 /*
@@ -444,7 +487,7 @@ static void fault_restart(struct fw_core *c, const struct fw_fault *f)
 	(void)f;
 	sched_stop(c, "restart");
 	st_rel64(&c->hdr->fw_generation, ld_rlx64(&c->hdr->fw_generation) + 1);
-	if (c->host_state == IPUSWAP_HOST_SCHED)
+	if (c->host_state == IPUSWAP_HOST_SCHED && agent_is_us(c))
 		sched_start(c);
 }
 
@@ -586,6 +629,12 @@ static void on_tick(struct fw_core *c)
 
 	if (read(c->tickfd, &exp, sizeof(exp)) < 0)
 		return;
+	if (c->cfg->onhost) {
+		/* The header, liveness and pings belong to the IPU's firmware. */
+		check_host_state(c);
+		sched_service(c);
+		return;
+	}
 	st_rlx64(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
 	st_rel64(&h->fw_liveness, ld_rlx64(&h->fw_liveness) + 1);
 	/* Doorbells may be lost; the tick catches what they missed. */
@@ -614,7 +663,7 @@ static void on_transport(struct fw_core *c, int timeout_ms)
 	}
 	if (ev.connected)
 		check_host_state(c);
-	if (ev.doorbells & (1ULL << IPUSWAP_VEC_CTRL)) {
+	if ((ev.doorbells & (1ULL << IPUSWAP_VEC_CTRL)) && !c->cfg->onhost) {
 		check_host_state(c);
 		answer_ping(c);
 		answer_check(c);
@@ -721,7 +770,17 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 		fw_log("firmware setup failed: %s", strerror(-ret));
 		goto out;
 	}
-	window_init(c);
+	if (c->cfg->onhost) {
+		if (ld_acq32(&c->hdr->magic) != IPUSWAP_MAGIC ||
+		    ld_acq32(&c->hdr->version) != IPUSWAP_WIRE_VERSION) {
+			fw_log("on-host agent: the window has no valid header (is the IPU firmware running?)");
+			ret = -EINVAL;
+			goto out;
+		}
+		fw_log("on-host agent: serving the host when it asks for IPUSWAP_AGENT_ONHOST");
+	} else {
+		window_init(c);
+	}
 	/* A host may already be there (uio), or bound before we started. */
 	on_transport(c, 0);
 	check_host_state(c);

@@ -69,6 +69,7 @@ struct ipuswap_fito_task {
 
 /* FITO: per-CPU event batching (IPUSWAP_FITO_WC). */
 struct ipuswap_fito_cpu {
+	u64 head;			/* events this CPU posted to its ring */
 	u32 unrung;			/* events posted since the last doorbell */
 };
 
@@ -127,6 +128,7 @@ struct ipuswap_dev {
 	u64 fito_rings_offset;			/* PROTO_FITO: ring array */
 	struct ipuswap_fito_task *fito_tasks;	/* swap_layout.nr_tasks */
 	struct ipuswap_fito_cpu __percpu *fito_cpu;
+	atomic_t fito_queued;			/* tasks in IPUSWAP_FT_QUEUED */
 
 	/*
 	 * On-host agent (IPUSWAP_AGENT_ONHOST): the window is mmap()ed by the
@@ -158,6 +160,8 @@ void ipuswap_sched_free(struct ipuswap_dev *idev);
 void ipuswap_sched_reset(struct ipuswap_dev *idev);
 u64 ipuswap_sched_sum(struct ipuswap_dev *idev, int stat, bool abort);
 u64 ipuswap_fito_sum(struct ipuswap_dev *idev, int stat);
-int ipuswap_fito_setup(struct ipuswap_dev *idev);
+int ipuswap_fito_attach(struct ipuswap_dev *idev);
+void ipuswap_fito_task_created(struct ipuswap_dev *idev, s32 idx);
+void ipuswap_fito_task_destroyed(struct ipuswap_dev *idev, s32 idx);
 
 #endif /* IPUSWAP_H */

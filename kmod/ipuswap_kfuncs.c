@@ -16,26 +16,53 @@ __bpf_kfunc_start_defs();
 
 /**
  * ipuswap_attach - claim the bound IPU for a scheduler
+ * @proto: enum ipuswap_proto, how the scheduler uses the region
+ * @agent: enum ipuswap_agent, who serves it (the IPU, or the firmware
+ *	   binary running on the host through /dev/ipuswap)
+ * @fito_flags: enum ipuswap_fito_flag bits, PROTO_FITO only
  *
- * Return: 0, or -ENODEV when no IPU with a valid window is bound, or
- * -EBUSY when another scheduler already holds it.
+ * Return: 0; -EINVAL for an unknown protocol, agent or flag; -ENODEV when
+ * no IPU with a valid window is bound; -EBUSY when another scheduler (or a
+ * wire check) holds it; -ENOSPC when the window cannot hold the FITO rings
+ * for this many CPUs. Nothing changes on failure.
  */
-__bpf_kfunc s32 ipuswap_attach(void)
+__bpf_kfunc s32 ipuswap_attach(u32 proto, u32 agent, u32 fito_flags)
 {
 	struct ipuswap_dev *idev;
-	s32 ret = -ENODEV;
+	s32 ret = -EINVAL;
 
+	if (proto >= IPUSWAP_NR_PROTOS || agent >= IPUSWAP_NR_AGENTS ||
+	    (fito_flags & ~IPUSWAP_FITO_ALL) ||
+	    (proto != IPUSWAP_PROTO_FITO && fito_flags))
+		return ret;
 	rcu_read_lock();
 	idev = rcu_dereference(ipuswap_current);
-	if (idev) {
-		ret = -EBUSY;
-		if (atomic_cmpxchg(&idev->sched_attached, IPUSWAP_REGION_IDLE,
-				   IPUSWAP_REGION_SCHED) == IPUSWAP_REGION_IDLE) {
-			ipuswap_sched_reset(idev);
-			ipuswap_set_host_state(idev, IPUSWAP_HOST_SCHED);
-			ret = 0;
-		}
+	ret = -ENODEV;
+	if (!idev)
+		goto out;
+	ret = -EBUSY;
+	if (atomic_cmpxchg(&idev->sched_attached, IPUSWAP_REGION_IDLE,
+			   IPUSWAP_REGION_SCHED) != IPUSWAP_REGION_IDLE)
+		goto out;
+	/* Kfuncs see REGION_SCHED from here: layout and mode first. */
+	idev->layout = idev->swap_layout;
+	WRITE_ONCE(idev->proto, proto);
+	WRITE_ONCE(idev->agent, agent);
+	WRITE_ONCE(idev->fito_flags, fito_flags);
+	ret = proto == IPUSWAP_PROTO_FITO ? ipuswap_fito_attach(idev) : 0;
+	if (ret) {
+		WRITE_ONCE(idev->proto, IPUSWAP_PROTO_SWAP);
+		WRITE_ONCE(idev->agent, IPUSWAP_AGENT_IPU);
+		atomic_set(&idev->sched_attached, IPUSWAP_REGION_IDLE);
+		goto out;
 	}
+	ipuswap_sched_reset(idev);
+	WRITE_ONCE(idev->hdr->host_proto, proto);
+	WRITE_ONCE(idev->hdr->host_agent, agent);
+	WRITE_ONCE(idev->hdr->host_fito_flags, fito_flags);
+	WRITE_ONCE(idev->hdr->host_attach_seq, READ_ONCE(idev->hdr->host_attach_seq) + 1);
+	ipuswap_set_host_state(idev, IPUSWAP_HOST_SCHED);
+out:
 	rcu_read_unlock();
 	return ret;
 }
@@ -50,8 +77,13 @@ __bpf_kfunc void ipuswap_detach(void)
 	rcu_read_lock();
 	idev = rcu_dereference(ipuswap_current);
 	if (idev && atomic_cmpxchg(&idev->sched_attached, IPUSWAP_REGION_SCHED,
-				   IPUSWAP_REGION_IDLE) == IPUSWAP_REGION_SCHED)
+				   IPUSWAP_REGION_IDLE) == IPUSWAP_REGION_SCHED) {
 		ipuswap_set_host_state(idev, IPUSWAP_HOST_BOUND);
+		/* The IPU's doorbells again, and the layout a wire check expects. */
+		WRITE_ONCE(idev->agent, IPUSWAP_AGENT_IPU);
+		WRITE_ONCE(idev->proto, IPUSWAP_PROTO_SWAP);
+		idev->layout = idev->swap_layout;
+	}
 	rcu_read_unlock();
 }
 
@@ -105,6 +137,14 @@ BTF_ID_FLAGS(func, ipuswap_task_proposed_cpu)
 BTF_ID_FLAGS(func, ipuswap_task_stop)
 BTF_ID_FLAGS(func, ipuswap_task_retract)
 BTF_ID_FLAGS(func, ipuswap_task_update, KF_TRUSTED_ARGS)
+/* The FITO baseline, ipuswap_fito.c. */
+BTF_ID_FLAGS(func, ipuswap_fito_enqueue, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, ipuswap_fito_dequeue)
+BTF_ID_FLAGS(func, ipuswap_fito_update, KF_TRUSTED_ARGS)
+BTF_ID_FLAGS(func, ipuswap_fito_serve_local)
+BTF_ID_FLAGS(func, ipuswap_fito_txn_peek)
+BTF_ID_FLAGS(func, ipuswap_fito_request)
+BTF_ID_FLAGS(func, ipuswap_fito_commit)
 BTF_KFUNCS_END(ipuswap_kfunc_ids)
 
 static const struct btf_kfunc_id_set ipuswap_kfunc_set = {

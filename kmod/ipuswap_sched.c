@@ -15,6 +15,7 @@
 #include <linux/btf.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "ipuswap.h"
@@ -93,8 +94,12 @@ static void ipuswap_write_attrs(struct ipuswap_dev *idev, struct ipuswap_task *t
  */
 void ipuswap_sched_reset(struct ipuswap_dev *idev)
 {
+	int cpu;
 	u32 i;
 
+	/* Counters describe one attached scheduler. */
+	for_each_possible_cpu(cpu)
+		memset(per_cpu_ptr(idev->stats, cpu), 0, sizeof(*idev->stats));
 	bitmap_zero(idev->slot_used, idev->layout.nr_tasks);
 	bitmap_zero(idev->slot_queued, idev->layout.nr_tasks);
 	for (i = 0; i < idev->layout.nr_tasks; i++) {
@@ -177,6 +182,8 @@ __bpf_kfunc s32 ipuswap_task_create(struct task_struct *p)
 		ret = ipuswap_fail(idev, IPUSWAP_R_STALE);
 		goto out;
 	}
+	if (idev->proto == IPUSWAP_PROTO_FITO)
+		ipuswap_fito_task_created(idev, idx);
 	ipuswap_count(idev, IPUSWAP_ST_CREATE);
 	ret = idx;
 out:
@@ -197,6 +204,8 @@ __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 	idev = ipuswap_sched_dev();
 	if (!idev || !ipuswap_slot_in_use(idev, idx))
 		goto out;
+	if (idev->proto == IPUSWAP_PROTO_FITO)
+		ipuswap_fito_task_destroyed(idev, idx);
 	home = &ipuswap_slot(idev, idx)->home;
 	if (ipuswap_claim_word(idev, home) == IPUSWAP_OK) {
 		seen = ipuswap_load(home);
@@ -529,7 +538,11 @@ int ipuswap_sched_alloc(struct ipuswap_dev *idev)
 	idev->slot_used = bitmap_zalloc(idev->layout.nr_tasks, GFP_KERNEL);
 	idev->slot_queued = bitmap_zalloc(idev->layout.nr_tasks, GFP_KERNEL);
 	idev->stats = alloc_percpu(struct ipuswap_sched_stats);
-	if (!idev->slot_used || !idev->slot_queued || !idev->stats) {
+	idev->fito_tasks = kvcalloc(idev->layout.nr_tasks, sizeof(*idev->fito_tasks),
+				    GFP_KERNEL);
+	idev->fito_cpu = alloc_percpu(struct ipuswap_fito_cpu);
+	if (!idev->slot_used || !idev->slot_queued || !idev->stats ||
+	    !idev->fito_tasks || !idev->fito_cpu) {
 		ipuswap_sched_free(idev);
 		return -ENOMEM;
 	}
@@ -541,6 +554,10 @@ void ipuswap_sched_free(struct ipuswap_dev *idev)
 	bitmap_free(idev->slot_used);
 	bitmap_free(idev->slot_queued);
 	free_percpu(idev->stats);
+	kvfree(idev->fito_tasks);
+	free_percpu(idev->fito_cpu);
+	idev->fito_tasks = NULL;
+	idev->fito_cpu = NULL;
 	idev->slot_used = NULL;
 	idev->slot_queued = NULL;
 	idev->stats = NULL;

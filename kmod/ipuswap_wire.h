@@ -116,7 +116,7 @@ struct ipuswap_window_hdr {
 	__u32 host_proto;	/* enum ipuswap_proto: how the region is used */
 	__u32 host_agent;	/* enum ipuswap_agent: who serves the region */
 	__u32 host_fito_flags;	/* FITO: enum ipuswap_fito_flag bits */
-	__u32 pad3;
+	__u32 host_attach_seq;	/* bumped by every attach: agents restart */
 	__u8 pad2[IPUSWAP_CACHELINE - 40];
 };
 
