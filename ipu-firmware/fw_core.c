@@ -658,7 +658,8 @@ static void on_transport(struct fw_core *c, int timeout_ms)
 	if (c->t->ops->wait(c->t, timeout_ms, &ev) <= 0)
 		return;
 	if (ev.disconnected) {
-		window_forget_host(c);
+		if (!c->cfg->onhost)
+			window_forget_host(c);
 		check_host_state(c);
 	}
 	if (ev.connected)

@@ -2,7 +2,9 @@
 /*
  * ipuswap-fw: the IPU firmware of ipuswap, run either as the emulated IPU
  * (the ivshmem server for QEMU's ivshmem-doorbell device) or on the real
- * IPU's ARM complex (UIO). See DESIGN.md §2 and §6.
+ * IPU's ARM complex (UIO). See DESIGN.md §2 and §6. With --transport host
+ * the same binary runs inside the host as the on-host reference agent,
+ * against the window the host driver exposes as /dev/ipuswap.
  *
  * All arguments are checked before anything is created, so a bad command
  * line leaves no socket, memfd or log state behind.
@@ -13,6 +15,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +30,15 @@
 
 #define DEFAULT_SHM_SIZE	(4ULL << 20)
 #define DEFAULT_UIO_DEV		"/dev/uio0"
+#define DEFAULT_HOST_DEV	"/dev/ipuswap"
+#define ONHOST_BW_GBPS		1e4	/* the most fw_pcie_cfg_check() accepts */
 #define MAX_VECTORS		64
 
 struct options {
 	const struct transport_ops *ops;
 	struct transport_cfg tcfg;
 	struct fw_config fcfg;
+	bool pcie_read_set, pcie_write_set, pcie_atomic_set;
 };
 
 enum {
@@ -50,6 +56,7 @@ enum {
 	OPT_PCIE_ATOMIC,
 	OPT_PCIE_SCALE,
 	OPT_POLL_US,
+	OPT_DEV,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +74,7 @@ static const struct option long_opts[] = {
 	{ "pcie-atomic-ns",	required_argument, NULL, OPT_PCIE_ATOMIC },
 	{ "pcie-scale",		required_argument, NULL, OPT_PCIE_SCALE },
 	{ "poll-us",		required_argument, NULL, OPT_POLL_US },
+	{ "dev",		required_argument, NULL, OPT_DEV },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -78,8 +86,10 @@ static void usage(FILE *f)
 "Usage: ipuswap-fw [OPTIONS]\n"
 "The ipuswap IPU firmware: serves the shared window and doorbells.\n"
 "\n"
-"  --transport ivshmem|uio  emulated IPU (ivshmem server for QEMU, default)\n"
-"                           or real IPU through UIO\n"
+"  --transport ivshmem|uio|host\n"
+"                           emulated IPU (ivshmem server for QEMU, default),\n"
+"                           real IPU through UIO, or on-host reference agent\n"
+"                           run inside the host on the driver's device\n"
 "  --socket PATH            UNIX socket QEMU connects to (ivshmem, required)\n"
 "  --shm-size SIZE          window bytes, K/M/G suffixes, power of two,\n"
 "                           64K..1G (ivshmem; default 4M)\n"
@@ -88,6 +98,7 @@ static void usage(FILE *f)
 "                           %d..%d (default %d)\n"
 "  --uio-dev PATH           UIO device (uio; default %s)\n"
 "  --uio-doorbell OFF       doorbell register offset in UIO map1 (default 0)\n"
+"  --dev PATH               host driver's device (host; default %s)\n"
 "  --corrupt-header FIELD   write a wrong magic|version|size (tests)\n"
 "  --fault KIND@SECONDS     inject a fault SECONDS after the host driver is\n"
 "                           first seen; repeatable. KIND: kill, hang,\n"
@@ -96,7 +107,8 @@ static void usage(FILE *f)
 "                           2 s), slow@SECONDS:NS (every access NS slower)\n"
 "  --pcie-read-ns NS        latency model of the IPU's window accesses:\n"
 "  --pcie-write-ns NS       non-posted read, posted write, AtomicOp CAS\n"
-"  --pcie-atomic-ns NS      (defaults %.0f, %.0f, %.0f; see fw_pcie.h)\n"
+"  --pcie-atomic-ns NS      (defaults %.0f, %.0f, %.0f; see fw_pcie.h; with\n"
+"                           --transport host all 0: no PCIe on the host)\n"
 "  --pcie-scale F           multiply the model by F (guest-time calibration)\n"
 "  --poll-us N              keep staging N us after each wake-up before\n"
 "                           blocking again (0..%d, default %d)\n"
@@ -104,7 +116,8 @@ static void usage(FILE *f)
 "  -h, --help               this text\n",
 		IPUSWAP_NR_VECTORS, MAX_VECTORS, IPUSWAP_NR_VECTORS,
 		FW_TICK_US_MIN, FW_TICK_US_MAX, FW_TICK_US_DEFAULT,
-		DEFAULT_UIO_DEV, FW_PCIE_READ_NS, FW_PCIE_WRITE_NS, FW_PCIE_ATOMIC_NS,
+		DEFAULT_UIO_DEV, DEFAULT_HOST_DEV,
+		FW_PCIE_READ_NS, FW_PCIE_WRITE_NS, FW_PCIE_ATOMIC_NS,
 		FW_POLL_US_MAX, FW_POLL_US_DEFAULT);
 }
 
@@ -213,6 +226,25 @@ static void opt_fault(struct options *o, const char *arg)
 	f->nr_faults++;
 }
 
+/*
+ * The on-host agent reaches the window as local memory: no PCIe costs
+ * unless asked for. Bulk reads get the model's top bandwidth (there is no
+ * option for it), so only the real copy costs.
+ */
+static void opt_onhost(struct options *o)
+{
+	struct fw_pcie_cfg *p = &o->fcfg.pcie;
+
+	o->fcfg.onhost = true;
+	if (!o->pcie_read_set)
+		p->read_ns = 0;
+	if (!o->pcie_write_set)
+		p->write_ns = 0;
+	if (!o->pcie_atomic_set)
+		p->atomic_ns = 0;
+	p->bw_gbps = ONHOST_BW_GBPS;
+}
+
 static void opt_one(struct options *o, int c, const char *arg)
 {
 	const char *why;
@@ -240,8 +272,15 @@ static void opt_one(struct options *o, int c, const char *arg)
 			o->ops = &transport_ivshmem_ops;
 		else if (!strcmp(arg, "uio"))
 			o->ops = &transport_uio_ops;
+		else if (!strcmp(arg, "host"))
+			o->ops = &transport_host_ops;
 		else
-			bad_usage("--transport '%s': expected ivshmem or uio", arg);
+			bad_usage("--transport '%s': expected ivshmem, uio or host", arg);
+		break;
+	case OPT_DEV:
+		if (!*arg)
+			bad_usage("--dev: empty path");
+		o->tcfg.host_dev = arg;
 		break;
 	case OPT_UIO_DEV:
 		o->tcfg.uio_dev = arg;
@@ -260,12 +299,15 @@ static void opt_one(struct options *o, int c, const char *arg)
 		break;
 	case OPT_PCIE_READ:
 		o->fcfg.pcie.read_ns = parse_double("--pcie-read-ns", arg, 1e6);
+		o->pcie_read_set = true;
 		break;
 	case OPT_PCIE_WRITE:
 		o->fcfg.pcie.write_ns = parse_double("--pcie-write-ns", arg, 1e6);
+		o->pcie_write_set = true;
 		break;
 	case OPT_PCIE_ATOMIC:
 		o->fcfg.pcie.atomic_ns = parse_double("--pcie-atomic-ns", arg, 1e6);
+		o->pcie_atomic_set = true;
 		break;
 	case OPT_PCIE_SCALE:
 		o->fcfg.pcie.scale = parse_double("--pcie-scale", arg, 10000);
@@ -284,6 +326,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 	o->tcfg.shm_size = DEFAULT_SHM_SIZE;
 	o->tcfg.nr_vectors = IPUSWAP_NR_VECTORS;
 	o->tcfg.uio_dev = DEFAULT_UIO_DEV;
+	o->tcfg.host_dev = DEFAULT_HOST_DEV;
 	o->fcfg.tick_us = FW_TICK_US_DEFAULT;
 	o->fcfg.poll_us = FW_POLL_US_DEFAULT;
 	fw_pcie_cfg_default(&o->fcfg.pcie);
@@ -311,6 +354,8 @@ static void parse_args(struct options *o, int argc, char **argv)
 		bad_usage("unexpected argument '%s'", argv[optind]);
 	if (o->ops == &transport_ivshmem_ops && !o->tcfg.socket_path)
 		bad_usage("--socket PATH is required with --transport ivshmem");
+	if (o->ops == &transport_host_ops)
+		opt_onhost(o);
 }
 
 /* SIGINT/SIGTERM arrive through a signalfd so the core can block on them. */
@@ -345,5 +390,5 @@ int main(int argc, char **argv)
 	ret = fw_run(&t, &o.fcfg, sigfd);
 	t.ops->close(&t);
 	close(sigfd);
-	return ret > 0 ? 0 : 1;
+	return ret > 0 && !t.fatal ? 0 : 1;
 }

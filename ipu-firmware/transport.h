@@ -2,8 +2,9 @@
 /*
  * The transport: how the firmware reaches the shared window and the
  * doorbells. The firmware core only sees this interface, so the same core
- * runs as the emulated IPU (ivshmem server for QEMU) and on the real IPU's
- * ARM complex (UIO).
+ * runs as the emulated IPU (ivshmem server for QEMU), on the real IPU's
+ * ARM complex (UIO), and inside the host as the on-host reference agent
+ * (the host driver's character device).
  */
 #ifndef IPUSWAP_FW_TRANSPORT_H
 #define IPUSWAP_FW_TRANSPORT_H
@@ -24,6 +25,7 @@ struct transport_cfg {
 	unsigned int nr_vectors;	/* doorbell vectors each way */
 	const char *uio_dev;		/* uio: /dev/uioN */
 	uint64_t uio_doorbell_off;	/* uio: doorbell register in map1 */
+	const char *host_dev;		/* host: the driver's device, /dev/ipuswap */
 };
 
 struct transport;
@@ -60,10 +62,16 @@ struct transport {
 	 * core can block on it in its own epoll next to its timers.
 	 */
 	int pollfd;
+	/*
+	 * Set (negative errno) by a transport that cannot go on, e.g. the
+	 * host driver revoked its device; the process then exits non-zero.
+	 */
+	int fatal;
 	void *priv;
 };
 
 extern const struct transport_ops transport_ivshmem_ops;
 extern const struct transport_ops transport_uio_ops;
+extern const struct transport_ops transport_host_ops;
 
 #endif /* IPUSWAP_FW_TRANSPORT_H */

@@ -140,7 +140,6 @@ struct ipuswap_dev {
 	struct miscdevice misc;
 	bool misc_registered;
 	atomic64_t onhost_pending;		/* vector bits not yet read */
-	wait_queue_head_t onhost_wq;
 	struct irq_work onhost_work;
 
 	atomic64_t irqs[IPUSWAP_NR_VECTORS];

@@ -9,6 +9,10 @@
  * the firmware's liveness counter, and offers kfuncs to the sched_ext
  * scheduler (ipuswap_kfuncs.c).
  *
+ * For the on-host reference (IPUSWAP_AGENT_ONHOST) the same firmware binary
+ * runs on a host CPU: /dev/ipuswap lets it map the window and read the
+ * doorbells the host rings for it (see "On-host agent" below).
+ *
  * Diagnostics live in debugfs, /sys/kernel/debug/ipuswap/:
  *   info   key=value lines: window, firmware liveness, ping statistics
  *   ping   write N to run N ping round trips (doorbell out, MSI-X back)
@@ -18,13 +22,18 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/poll.h>
+#include <linux/rwsem.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/uaccess.h>
 
 #include "ipuswap.h"
 
@@ -77,8 +86,17 @@ module_param_cb(ping_timeout_ms, &ipuswap_ms_ops, &ping_timeout_ms, 0644);
 MODULE_PARM_DESC(ping_timeout_ms,
 		 "A diagnostic ping unanswered for this long counts as lost (10..600000, default 1000)");
 
+/*
+ * With the on-host agent, runqueue doorbells go to it; CTRL doorbells still
+ * go to the IPU firmware, which answers pings and liveness in every mode.
+ */
 void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec)
 {
+	if (vec == IPUSWAP_VEC_SCHED &&
+	    READ_ONCE(idev->agent) == IPUSWAP_AGENT_ONHOST) {
+		ipuswap_onhost_ring(idev, vec);
+		return;
+	}
 	writel((idev->fw_peer_id << IPUSWAP_DOORBELL_PEER_SHIFT) |
 	       (vec & IPUSWAP_DOORBELL_VECTOR),
 	       idev->regs + IPUSWAP_REG_DOORBELL);
@@ -326,7 +344,7 @@ static const char * const ipuswap_stat_names[IPUSWAP_NR_SCHED_STATS] = {
 	[IPUSWAP_ST_RETRACT] = "retracts",
 };
 
-static const char * const ipuswap_reason_names[IPUSWAP_NR_REASONS] = {
+static const char * const ipuswap_reason_names[IPUSWAP_NR_FITO_REASONS] = {
 	[IPUSWAP_OK] = "ok",
 	[IPUSWAP_R_STALE] = "stale",
 	[IPUSWAP_R_STATE] = "state",
@@ -338,6 +356,25 @@ static const char * const ipuswap_reason_names[IPUSWAP_NR_REASONS] = {
 	[IPUSWAP_R_TAKEN] = "taken",
 	[IPUSWAP_R_NO_PROPOSAL] = "no_proposal",
 	[IPUSWAP_R_NO_IPU] = "no_ipu",
+	[IPUSWAP_R_TARGET_STALE] = "target_stale",
+	[IPUSWAP_R_AGENT_STALE] = "agent_stale",
+	[IPUSWAP_R_NOT_RUNNABLE] = "not_runnable",
+};
+
+static const char * const ipuswap_fito_stat_names[IPUSWAP_NR_FITO_STATS] = {
+	[IPUSWAP_FS_EVENTS] = "events",
+	[IPUSWAP_FS_DOORBELLS] = "doorbells",
+	[IPUSWAP_FS_RING_FULL] = "ring_full",
+	[IPUSWAP_FS_COMMIT] = "commit",
+	[IPUSWAP_FS_STALE_ENFORCED] = "stale_enforced",
+	[IPUSWAP_FS_STALE_DROPPED] = "stale_dropped",
+	[IPUSWAP_FS_STALE_REFUSED] = "stale_refused",
+	[IPUSWAP_FS_ABORTED] = "aborted",
+	[IPUSWAP_FS_REQUESTS] = "requests",
+	[IPUSWAP_FS_WAITS] = "waits",
+	[IPUSWAP_FS_WAIT_NS] = "wait_ns",
+	[IPUSWAP_FS_TIMEOUTS] = "timeouts",
+	[IPUSWAP_FS_LOCAL] = "local",
 };
 
 static int ipuswap_info_show(struct seq_file *m, void *unused)
@@ -380,12 +417,17 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 	for (i = 0; i < IPUSWAP_NR_SCHED_STATS; i++)
 		seq_printf(m, "%s=%llu\n", ipuswap_stat_names[i],
 			   ipuswap_sched_sum(idev, i, false));
-	for (i = IPUSWAP_R_STALE; i < IPUSWAP_NR_REASONS; i++)
+	for (i = IPUSWAP_R_STALE; i < IPUSWAP_NR_FITO_REASONS; i++)
 		seq_printf(m, "abort_%s=%llu\n", ipuswap_reason_names[i],
 			   ipuswap_sched_sum(idev, i, true));
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
+	seq_printf(m, "proto=%u\nagent=%u\nfito_flags=%#x\n", READ_ONCE(idev->proto),
+		   READ_ONCE(idev->agent), READ_ONCE(idev->fito_flags));
+	for (i = 0; i < IPUSWAP_NR_FITO_STATS; i++)
+		seq_printf(m, "fito_%s=%llu\n", ipuswap_fito_stat_names[i],
+			   ipuswap_fito_sum(idev, i));
 	mutex_unlock(&idev->ping_lock);
 	return 0;
 }
@@ -478,6 +520,8 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 			reg_size, IPUSWAP_MIN_TASKS, nr_cpu_ids);
 		return -EINVAL;
 	}
+	/* Attach switches idev->layout between protocols; keep the swap one. */
+	idev->swap_layout = idev->layout;
 	if (reg_size < sizeof(struct ipuswap_check)) {
 		dev_err(dev, "window refused: swap region smaller than the wire check area\n");
 		return -EINVAL;
@@ -547,6 +591,263 @@ static int ipuswap_setup_irqs(struct ipuswap_dev *idev)
 	return 0;
 }
 
+/*
+ * On-host agent: /dev/ipuswap.
+ *
+ * With IPUSWAP_AGENT_ONHOST the firmware binary runs on a host CPU
+ * (ipuswap-fw --transport host). It mmap()s the window through this device
+ * and read()s the doorbells the host rang for it since its last read, as a
+ * u64 bitmask of vectors (like an eventfd); poll() says when there are some.
+ *
+ * One open file at a time; a second open() gets -EBUSY. There is one
+ * agent, and read() consumes the bits, so two readers would each lose the
+ * other's doorbells. A mapping holds its file, so the device stays busy
+ * until the last mapping is gone as well.
+ *
+ * Unbind while the file is open: remove() does not wait for the agent,
+ * which might never close the file. It revokes the file instead. The file's
+ * state (struct ipuswap_cdev_file) lives as long as the file; every file
+ * operation uses its idev only under ipuswap_cdev_rwsem (read), and
+ * remove() clears idev under the write side and zaps every user mapping of
+ * the window before the window is unmapped. A blocked read() holds the read
+ * side, so remove() first clears misc_registered and wakes it. Afterwards
+ * read() and mmap() fail with -ENODEV, poll() reports EPOLLHUP | EPOLLERR,
+ * and touching an old mapping raises SIGBUS.
+ *
+ * Mapping: pages are inserted at fault time (vmf_insert_pfn) rather than
+ * all at mmap() time (remap_pfn_range or vm_iomap_memory). The mmap()
+ * handler runs before the new VMA is linked into the file's mapping, where
+ * unmap_mapping_range() finds it, so pages inserted there could survive a
+ * concurrent remove(); a fault runs only on a linked VMA and checks idev
+ * under the lock. Cache attribute: the driver maps BAR2 write-back
+ * (devm_memremap(MEMREMAP_WB), which on x86 reserves the range as WB in
+ * PAT). vmf_insert_pfn() takes the cache mode of a PFN from that
+ * reservation (track_pfn_insert()), so the user mapping is write-back too
+ * and never a conflicting alias. Like io_remap_pfn_range(), the protection
+ * is marked decrypted, as the kernel's mapping of a device BAR is.
+ *
+ * Wake-ups: ipuswap_onhost_ring() may run under a runqueue lock, so it only
+ * sets a bit and queues onhost_work, whose handler wakes the reader. They
+ * wait on ipuswap_cdev_wq, which belongs to the module rather than to idev:
+ * poll() and epoll leave their entries on the queue after ->poll() returns,
+ * possibly until the file is closed, so the queue must outlive every open
+ * file (each holds a module reference); idev does not.
+ */
+struct ipuswap_cdev_file {
+	struct file *file;
+	struct ipuswap_dev *idev;	/* NULL once the device was unbound */
+};
+
+static DECLARE_RWSEM(ipuswap_cdev_rwsem);	/* ipuswap_cdev_file.idev */
+static DEFINE_MUTEX(ipuswap_cdev_lock);		/* ipuswap_cdev_owner */
+static struct ipuswap_cdev_file *ipuswap_cdev_owner;	/* the open file */
+static DECLARE_WAIT_QUEUE_HEAD(ipuswap_cdev_wq);
+
+void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec)
+{
+	BUILD_BUG_ON(IPUSWAP_NR_VECTORS > 64);
+	/* The agent reads the window only after it saw the bit. */
+	smp_mb__before_atomic();
+	atomic64_or(BIT_ULL(vec), &idev->onhost_pending);
+	/* No wake-up here: it can take a runqueue lock we may already hold. */
+	irq_work_queue(&idev->onhost_work);
+}
+
+static void ipuswap_onhost_work(struct irq_work *work)
+{
+	wake_up_interruptible_poll(&ipuswap_cdev_wq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* Take the pending bits; true if there were some or the device is going. */
+static bool ipuswap_cdev_take(struct ipuswap_dev *idev, u64 *bits)
+{
+	*bits = 0;
+	if (atomic64_read(&idev->onhost_pending))
+		*bits = atomic64_xchg(&idev->onhost_pending, 0);
+	return *bits || !READ_ONCE(idev->misc_registered);
+}
+
+static ssize_t ipuswap_cdev_read(struct file *file, char __user *buf,
+				 size_t len, loff_t *ppos)
+{
+	struct ipuswap_cdev_file *f = file->private_data;
+	struct ipuswap_dev *idev;
+	u64 bits = 0;
+	int ret;
+
+	if (len != sizeof(bits))
+		return -EINVAL;
+	down_read(&ipuswap_cdev_rwsem);
+	idev = f->idev;
+	if (!idev)
+		ret = -ENODEV;
+	else if (file->f_flags & O_NONBLOCK)
+		ret = ipuswap_cdev_take(idev, &bits) ? 0 : -EAGAIN;
+	else
+		ret = wait_event_interruptible(ipuswap_cdev_wq,
+					       ipuswap_cdev_take(idev, &bits));
+	if (!ret && !bits)
+		ret = -ENODEV;		/* woken because the device is going */
+	up_read(&ipuswap_cdev_rwsem);
+	if (ret)
+		return ret;
+
+	/* Not under the lock: the copy may fault, and faults take it. */
+	if (copy_to_user(buf, &bits, sizeof(bits))) {
+		/* Give the doorbells back rather than lose them. */
+		down_read(&ipuswap_cdev_rwsem);
+		if (f->idev)
+			atomic64_or(bits, &f->idev->onhost_pending);
+		up_read(&ipuswap_cdev_rwsem);
+		return -EFAULT;
+	}
+	return sizeof(bits);
+}
+
+static __poll_t ipuswap_cdev_poll(struct file *file, poll_table *wait)
+{
+	struct ipuswap_cdev_file *f = file->private_data;
+	__poll_t mask = EPOLLERR | EPOLLHUP;
+	struct ipuswap_dev *idev;
+
+	poll_wait(file, &ipuswap_cdev_wq, wait);
+	down_read(&ipuswap_cdev_rwsem);
+	idev = f->idev;
+	if (idev && READ_ONCE(idev->misc_registered))
+		mask = atomic64_read(&idev->onhost_pending) ? EPOLLIN | EPOLLRDNORM : 0;
+	up_read(&ipuswap_cdev_rwsem);
+	return mask;
+}
+
+static vm_fault_t ipuswap_cdev_fault(struct vm_fault *vmf)
+{
+	struct ipuswap_cdev_file *f = vmf->vma->vm_file->private_data;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	struct ipuswap_dev *idev;
+
+	down_read(&ipuswap_cdev_rwsem);
+	idev = f->idev;
+	if (idev && vmf->pgoff < idev->window_size >> PAGE_SHIFT)
+		ret = vmf_insert_pfn(vmf->vma, vmf->address,
+				     PHYS_PFN(pci_resource_start(idev->pdev,
+								 IPUSWAP_BAR_WINDOW)) +
+				     vmf->pgoff);
+	up_read(&ipuswap_cdev_rwsem);
+	return ret;
+}
+
+static const struct vm_operations_struct ipuswap_cdev_vm_ops = {
+	.fault = ipuswap_cdev_fault,
+};
+
+static int ipuswap_cdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct ipuswap_cdev_file *f = file->private_data;
+	int ret = 0;
+
+	/* Shared only: a private copy-on-write window would be meaningless. */
+	if (!(vma->vm_flags & VM_MAYSHARE))
+		return -EINVAL;
+	down_read(&ipuswap_cdev_rwsem);
+	if (!f->idev)
+		ret = -ENODEV;
+	else if (vma->vm_pgoff ||
+		 vma_pages(vma) > f->idev->window_size >> PAGE_SHIFT)
+		ret = -EINVAL;
+	up_read(&ipuswap_cdev_rwsem);
+	if (ret)
+		return ret;
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
+	vma->vm_ops = &ipuswap_cdev_vm_ops;
+	return 0;
+}
+
+static int ipuswap_cdev_open(struct inode *inode, struct file *file)
+{
+	/* misc_open() left our miscdevice here; remove() waits for us. */
+	struct ipuswap_dev *idev = container_of(file->private_data,
+						struct ipuswap_dev, misc);
+	struct ipuswap_cdev_file *f;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_lock(&ipuswap_cdev_lock);
+	if (ipuswap_cdev_owner) {
+		mutex_unlock(&ipuswap_cdev_lock);
+		kfree(f);
+		return -EBUSY;
+	}
+	f->file = file;
+	f->idev = idev;
+	ipuswap_cdev_owner = f;
+	mutex_unlock(&ipuswap_cdev_lock);
+	file->private_data = f;
+	return stream_open(inode, file);
+}
+
+static int ipuswap_cdev_release(struct inode *inode, struct file *file)
+{
+	struct ipuswap_cdev_file *f = file->private_data;
+
+	mutex_lock(&ipuswap_cdev_lock);
+	if (ipuswap_cdev_owner == f)
+		ipuswap_cdev_owner = NULL;
+	mutex_unlock(&ipuswap_cdev_lock);
+	kfree(f);
+	return 0;
+}
+
+static const struct file_operations ipuswap_cdev_fops = {
+	.owner = THIS_MODULE,
+	.open = ipuswap_cdev_open,
+	.release = ipuswap_cdev_release,
+	.read = ipuswap_cdev_read,
+	.poll = ipuswap_cdev_poll,
+	.mmap = ipuswap_cdev_mmap,
+};
+
+static int ipuswap_cdev_register(struct ipuswap_dev *idev)
+{
+	int ret;
+
+	idev->misc.minor = MISC_DYNAMIC_MINOR;
+	idev->misc.name = IPUSWAP_DRV_NAME;
+	idev->misc.fops = &ipuswap_cdev_fops;
+	idev->misc.parent = &idev->pdev->dev;
+	idev->misc.mode = 0600;
+	/* Set first: an open() may come before misc_register() returns. */
+	idev->misc_registered = true;
+	ret = misc_register(&idev->misc);
+	if (ret)
+		idev->misc_registered = false;
+	return ret;
+}
+
+/* Revoke the open file, if any (see "On-host agent" above). */
+static void ipuswap_cdev_remove(struct ipuswap_dev *idev)
+{
+	struct ipuswap_cdev_file *f;
+
+	if (!idev->misc_registered)
+		return;
+	misc_deregister(&idev->misc);		/* no open() runs or starts */
+	WRITE_ONCE(idev->misc_registered, false);
+	wake_up_all(&ipuswap_cdev_wq);		/* blocked read() lets go */
+	down_write(&ipuswap_cdev_rwsem);
+	mutex_lock(&ipuswap_cdev_lock);
+	f = ipuswap_cdev_owner;
+	ipuswap_cdev_owner = NULL;
+	if (f) {
+		f->idev = NULL;
+		/* Every mapping of the device holds this (the only) file. */
+		unmap_mapping_range(f->file->f_mapping, 0, 0, 1);
+	}
+	mutex_unlock(&ipuswap_cdev_lock);
+	up_write(&ipuswap_cdev_rwsem);
+}
+
 static void ipuswap_sched_release(void *data)
 {
 	ipuswap_sched_free(data);
@@ -566,6 +867,7 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	spin_lock_init(&idev->ping_irq_lock);
 	init_waitqueue_head(&idev->ctrl_wq);
 	INIT_DELAYED_WORK(&idev->live_work, ipuswap_live_work);
+	init_irq_work(&idev->onhost_work, ipuswap_onhost_work);
 
 	ret = pcim_enable_device(pdev);
 	if (ret)
@@ -592,6 +894,12 @@ static int ipuswap_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		mutex_unlock(&ipuswap_bind_lock);
 		dev_err(&pdev->dev, "another IPU is already bound; only one is supported\n");
 		return -EBUSY;
+	}
+	ret = ipuswap_cdev_register(idev);
+	if (ret) {
+		mutex_unlock(&ipuswap_bind_lock);
+		return dev_err_probe(&pdev->dev, ret, "cannot register /dev/%s\n",
+				     IPUSWAP_DRV_NAME);
 	}
 	pci_set_drvdata(pdev, idev);
 	/* Sequence words are ours: continue them across driver reloads. */
@@ -620,11 +928,15 @@ static void ipuswap_remove(struct pci_dev *pdev)
 {
 	struct ipuswap_dev *idev = pci_get_drvdata(pdev);
 
+	/* Before the window is unmapped (devm, after we return). */
+	ipuswap_cdev_remove(idev);
 	mutex_lock(&ipuswap_bind_lock);
 	RCU_INIT_POINTER(ipuswap_current, NULL);
 	mutex_unlock(&ipuswap_bind_lock);
 	/* kfuncs still looking at idev finish before its memory goes. */
 	synchronize_rcu();
+	/* ... and so does a wake-up they queued for the on-host agent. */
+	irq_work_sync(&idev->onhost_work);
 	debugfs_remove_recursive(idev->debugfs);
 	cancel_delayed_work_sync(&idev->live_work);
 	ipuswap_set_host_state(idev, IPUSWAP_HOST_ABSENT);

@@ -417,7 +417,7 @@ static bool t_bad_misc(void)
 	    !bad_cli(ARGS("--corrupt-header", "hdr"),
 		     "--corrupt-header 'hdr': expected magic, version or size") ||
 	    !bad_cli(ARGS("--transport", "pcie"),
-		     "--transport 'pcie': expected ivshmem or uio"))
+		     "--transport 'pcie': expected ivshmem, uio or host"))
 		return false;
 	/* No --socket at all. */
 	new_paths(&f);
