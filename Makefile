@@ -7,6 +7,8 @@
 #   make checkpatch run the kernel's checkpatch.pl on kmod/
 #   make model      check the Promela model of the protocol with spin
 #   make bench-proto  native protocol benchmark (the twin), CSV in Documentation/
+#   make bench      all modes side by side in the VM -> Documentation/benchmarks/
+#   make bench-quick  the reduced matrix (one latency, one repetition)
 #   make docs       render Documentation/*.dot pictures
 
 O ?= $(CURDIR)/build
@@ -24,7 +26,8 @@ endif
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 
 .PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-host \
-	check-vm demo checkpatch clean help model twin-check bench-proto docs
+	check-vm demo checkpatch clean help model twin-check bench-proto docs \
+	bench bench-quick
 
 all: kernel module bpf fw selftests
 
@@ -59,6 +62,7 @@ fw-arm64:
 
 selftests: kernel
 	$(Q)$(MAKE) -C selftests KDIR=$(KDIR) O=$(O)/selftests
+	$(Q)$(MAKE) -C selftests/bench O=$(O)/bench
 
 checkpatch: kernel
 	$(Q)$(KDIR)/scripts/checkpatch.pl --no-tree --quiet -f \
@@ -74,6 +78,14 @@ twin-check: fw
 bench-proto: fw
 	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw bench-proto \
 		CSV=$(CURDIR)/Documentation/benchmarks/proto.csv
+
+bench:
+	$(Q)scripts/deps
+	$(Q)scripts/bench
+
+bench-quick:
+	$(Q)scripts/deps
+	$(Q)scripts/bench --quick
 
 DOT_SRCS := $(wildcard Documentation/*.dot)
 

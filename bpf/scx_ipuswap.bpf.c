@@ -4,7 +4,9 @@
  * on an IPU and exchanged with the host as bilateral swaps on a shared
  * window (Documentation/protocol.md). Two modes share this file:
  *
- * a. swap (default)
+ * Four modes share this file (rodata `mode`):
+ *
+ * a. swap (default), and onhost
  *
  *    Every task with a slot in the window's task table goes through its home
  *    word. ops.enqueue() hands the task to the shared runqueue (HOST ->
@@ -19,11 +21,21 @@
  *    (COMMIT -> HOST) with its runtime; ops.dequeue() retracts a queued
  *    task; set_cpumask/set_weight retract, rewrite the attributes and
  *    re-enqueue, so the firmware never acts on attributes that changed.
+ *    onhost runs exactly this, with the firmware binary serving the window
+ *    from a host CPU (ipuswap_attach(..., IPUSWAP_AGENT_ONHOST, ...)).
  *
  * b. bpf
  *
  *    The same weighted-vtime policy on one shared DSQ, no agent: the
  *    reference the offload is measured against.
+ *
+ * c'. fito
+ *
+ *    Wave's model, the baseline: enqueue/dequeue/attribute changes become
+ *    events to the firmware; dispatch commits the decision in its CPU's
+ *    transaction slot (validated at commit only with the abort switch),
+ *    else asks for one and waits (bounded), else serves a queued task
+ *    itself. See "The FITO baseline" in Documentation/protocol.md.
  *
  * c. Always local, always a way out
  *
@@ -334,6 +346,24 @@ static bool can_run_on(struct task_struct *p, s32 cpu)
 	return !p->migration_disabled || scx_bpf_task_cpu(p) == cpu;
 }
 
+/*
+ * Dispatch @p (acquired, may be NULL) here if the commit that named it
+ * returned @r >= 0; otherwise count an abort. Releases @p.
+ */
+static bool run_committed(struct task_struct *p, s32 r)
+{
+	if (r < 0 || !p) {
+		stat_inc(IPUSWAP_STAT_ABORT);
+		if (p)
+			bpf_task_release(p);
+		return false;
+	}
+	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
+	bpf_task_release(p);
+	stat_inc(IPUSWAP_STAT_STAGED);
+	return true;
+}
+
 /* Take the firmware's proposal for @cpu, if there is a valid one. */
 static bool swap_take(s32 cpu)
 {
@@ -352,20 +382,14 @@ static bool swap_take(s32 cpu)
 	allowed = p && can_run_on(p, cpu);
 	/* Without its task (it exited), allowed is false: the take declines. */
 	r = ipuswap_task_take(cpu, idx, allowed);
-	if (r < 0 || !p) {
-		stat_inc(IPUSWAP_STAT_ABORT);
-		if (p)
-			bpf_task_release(p);
-		return false;
-	}
-	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
-	bpf_task_release(p);
-	stat_inc(IPUSWAP_STAT_STAGED);
-	return true;
+	return run_committed(p, r);
 }
 
-/* No proposal: serve a queued task ourselves rather than wait. */
-static bool swap_self_serve(s32 cpu)
+/*
+ * No proposal (swap) or no decision in time (fito): serve a queued task
+ * ourselves rather than wait.
+ */
+static bool serve_local(s32 cpu)
 {
 	bool steal = !ipuswap_fw_alive();
 	struct task_struct *p;
@@ -383,7 +407,8 @@ static bool swap_self_serve(s32 cpu)
 			bpf_task_release(p);
 			continue;
 		}
-		r = ipuswap_task_self_serve(idx, cpu, steal);
+		r = mode == IPUSWAP_MODE_FITO ? ipuswap_fito_serve_local(idx, cpu) :
+		    ipuswap_task_self_serve(idx, cpu, steal);
 		if (!r || r == -IPUSWAP_R_NO_IPU) {
 			/*
 			 * Committed here, or the IPU went away under us (device
@@ -394,13 +419,13 @@ static bool swap_self_serve(s32 cpu)
 			stat_inc(r ? IPUSWAP_STAT_FALLBACK : IPUSWAP_STAT_SELF);
 			return true;
 		}
-		if (r != -IPUSWAP_R_STATE) {
+		if (r != -IPUSWAP_R_STATE && r != -IPUSWAP_R_NOT_RUNNABLE) {
 			/*
-			 * Proposed to another CPU (that CPU takes it), or a word
-			 * the host could not act on this time: keep it queued.
-			 * Kick the CPU it is proposed for: if that CPU is idle,
-			 * nothing else would make it dispatch (the model's
-			 * lost-wakeup counterexample).
+			 * swap: proposed to another CPU (that CPU takes it), or
+			 * a word the host could not act on this time: keep it
+			 * queued. Kick the CPU it is proposed for: if that CPU
+			 * is idle, nothing else would make it dispatch (the
+			 * model's lost-wakeup counterexample).
 			 */
 			s32 target = ipuswap_task_proposed_cpu(idx);
 
@@ -409,7 +434,7 @@ static bool swap_self_serve(s32 cpu)
 			queue_slot(idx);
 			stat_inc(IPUSWAP_STAT_REQUEUE);
 		}
-		/* STATE: no longer queued (taken or retracted): drop the entry. */
+		/* No longer queued (taken, retracted, dequeued): drop the entry. */
 		bpf_task_release(p);
 	}
 	return false;
@@ -426,47 +451,7 @@ static bool fito_run(s32 cpu, s32 idx)
 	s32 r;
 
 	r = ipuswap_fito_commit(cpu, idx, p && can_run_on(p, cpu));
-	if (r < 0 || !p) {
-		stat_inc(IPUSWAP_STAT_ABORT);
-		if (p)
-			bpf_task_release(p);
-		return false;
-	}
-	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
-	bpf_task_release(p);
-	stat_inc(IPUSWAP_STAT_STAGED);
-	return r == 0;
-}
-
-/* fito: no decision came in time; run a queued task without one. */
-static bool fito_serve_local(s32 cpu)
-{
-	struct task_struct *p;
-	s32 idx, r;
-	int i;
-
-	bpf_for(i, 0, SELF_SERVE_TRIES) {
-		if (!pop_slot(&idx))
-			return false;
-		p = slot_task(idx);
-		if (!p)
-			continue;
-		if (!can_run_on(p, cpu)) {
-			queue_slot(idx);
-			bpf_task_release(p);
-			continue;
-		}
-		r = ipuswap_fito_serve_local(idx, cpu);
-		if (!r || r == -IPUSWAP_R_NO_IPU) {
-			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
-			bpf_task_release(p);
-			stat_inc(r ? IPUSWAP_STAT_FALLBACK : IPUSWAP_STAT_SELF);
-			return true;
-		}
-		/* Not queued any more (run from a decision, or dequeued). */
-		bpf_task_release(p);
-	}
-	return false;
+	return run_committed(p, r) && r == 0;
 }
 
 /* fito: the decision ready for @cpu, else ask and wait, else run locally. */
@@ -482,7 +467,7 @@ static bool fito_dispatch(s32 cpu)
 		if (fito_run(cpu, idx))
 			return true;
 	}
-	return fito_serve_local(cpu);
+	return serve_local(cpu);
 }
 
 void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
@@ -493,7 +478,7 @@ void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	}
 	if (mode == IPUSWAP_MODE_FITO ? fito_dispatch(cpu) :
-	    swap_take(cpu) || swap_self_serve(cpu)) {
+	    swap_take(cpu) || serve_local(cpu)) {
 		stat_inc(IPUSWAP_STAT_DISPATCH);
 		return;
 	}

@@ -41,6 +41,14 @@ static bool ipuswap_fito_slot_ok(struct ipuswap_dev *idev, s32 idx)
 	return idx >= 0 && idx < idev->layout.nr_tasks && test_bit(idx, idev->slot_used);
 }
 
+/* The attached FITO device, if @idx is one of its slots in use. */
+static struct ipuswap_dev *ipuswap_fito_slot_dev(s32 idx)
+{
+	struct ipuswap_dev *idev = ipuswap_fito_dev();
+
+	return idev && ipuswap_fito_slot_ok(idev, idx) ? idev : NULL;
+}
+
 static void ipuswap_fito_count(struct ipuswap_dev *idev, enum ipuswap_fito_stat stat,
 			       u64 n)
 {
@@ -194,8 +202,8 @@ __bpf_kfunc s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint)
 	s32 ret = -IPUSWAP_R_NO_IPU;
 
 	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (!idev || !ipuswap_fito_slot_ok(idev, idx))
+	idev = ipuswap_fito_slot_dev(idx);
+	if (!idev)
 		goto out;
 	if (atomic_xchg(&ipuswap_fito_task(idev, idx)->state, IPUSWAP_FT_QUEUED) !=
 	    IPUSWAP_FT_QUEUED)
@@ -217,8 +225,8 @@ __bpf_kfunc void ipuswap_fito_dequeue(s32 idx)
 	struct ipuswap_dev *idev;
 
 	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (idev && ipuswap_fito_slot_ok(idev, idx) && ipuswap_fito_claim(idev, idx))
+	idev = ipuswap_fito_slot_dev(idx);
+	if (idev && ipuswap_fito_claim(idev, idx))
 		ipuswap_fito_post(idev, IPUSWAP_EV_BLOCKED, 0, idx,
 				  ipuswap_fito_bump(idev, idx), NULL, 0, false);
 	rcu_read_unlock();
@@ -235,8 +243,8 @@ __bpf_kfunc void ipuswap_fito_update(s32 idx, struct task_struct *p)
 	u8 flags;
 
 	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (idev && ipuswap_fito_slot_ok(idev, idx)) {
+	idev = ipuswap_fito_slot_dev(idx);
+	if (idev) {
 		flags = atomic_read(&ipuswap_fito_task(idev, idx)->state) ==
 			IPUSWAP_FT_QUEUED ? IPUSWAP_EV_F_RUNNABLE : 0;
 		ipuswap_fito_post(idev, IPUSWAP_EV_ATTR, flags, idx,
@@ -259,8 +267,8 @@ __bpf_kfunc s32 ipuswap_fito_serve_local(s32 idx, s32 cpu)
 	s32 ret = -IPUSWAP_R_NO_IPU;
 
 	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (!idev || !ipuswap_fito_slot_ok(idev, idx))
+	idev = ipuswap_fito_slot_dev(idx);
+	if (!idev)
 		goto out;
 	ret = -IPUSWAP_R_NOT_RUNNABLE;
 	if (!ipuswap_fito_claim(idev, idx))
@@ -442,11 +450,7 @@ __bpf_kfunc s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed)
 	/* No validation: whatever the firmware said is done. */
 	ipuswap_cas(&cell->decision, &cw,
 		    IPUSWAP_CELL(IPUSWAP_CELL_COMMIT, 0, idx, IPUSWAP_CELL_VER(cw)));
-	if (why) {
-		ipuswap_fito_count(idev, IPUSWAP_FS_STALE_ENFORCED, 1);
-	} else {
-		ipuswap_fito_count(idev, IPUSWAP_FS_COMMIT, 1);
-	}
+	ipuswap_fito_count(idev, why ? IPUSWAP_FS_STALE_ENFORCED : IPUSWAP_FS_COMMIT, 1);
 	if (!claimed)
 		ipuswap_fito_count(idev, IPUSWAP_FS_STALE_DROPPED, 1);
 	ret = claimed ? 0 : 1;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "ipuswap_wire.h"
+#include "tap.h"
 #include "ivshmem_client.h"
 
 #define MAX_CHILDREN	64
@@ -43,17 +44,6 @@ static pid_t children[MAX_CHILDREN];
 static unsigned int nr_children, serial;
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 #define CHECK(cond, ...)					\
 	do {							\
@@ -922,10 +912,7 @@ static bool t_sigint(void) { return signal_exit(SIGINT, false); }
 
 /* ---- TAP ----------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "--help exits 0 with usage", t_help },
 	{ "unknown flag / missing value / stray argument exit 2", t_bad_unknown_flag },
 	{ "bad --shm-size (not 2^n, too small, too big, junk) exit 2", t_bad_shm_size },
@@ -958,14 +945,13 @@ static const struct {
 
 int main(int argc, char **argv)
 {
-	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), failed = 0;
+	unsigned int n = sizeof(tests) / sizeof(tests[0]);
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s /path/to/ipuswap-fw\n", argv[0]);
 		return 2;
 	}
 	fw_bin = argv[1];
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/ipuswap-fw-test.XXXXXX");
 	if (!mkdtemp(tmpdir)) {
 		perror("mkdtemp");
@@ -977,14 +963,5 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_fatal_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	printf("TAP version 13\n1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		bool ok = tests[i].fn();
-
-		printf("%sok %u - %s\n", ok ? "" : "not ", i + 1, tests[i].name);
-		failed += !ok;
-	}
-	if (failed)
-		diag("%u of %u tests failed", failed, n);
-	return failed ? 1 : 0;
+	return tap_run("fw", tests, n);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
 #include "ipuswap_swap.h"
 #include "fw_pcie.h"
 #include "fw_sched.h"
@@ -21,29 +22,6 @@
 #define NCPU	4u
 #define NTASK	100u
 #define WIN	(64u << 10)
-
-static bool cur_ok;
-
-static void diag(const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("# ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
-
-/* Non-fatal: report and keep checking, the test fails at the end. */
-#define EXPECT(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			diag("%s:%d: %s", __FILE__, __LINE__, #cond);	\
-			diag(__VA_ARGS__);				\
-			cur_ok = false;					\
-		}							\
-	} while (0)
 
 #define H(st, ow, loc, ver)	IPUSWAP_HOME(IPUSWAP_TASK_##st, IPUSWAP_OWNER_##ow, loc, ver)
 #define NONE			IPUSWAP_LOC_NONE
@@ -1084,10 +1062,7 @@ static bool t_engine_range_and_stale_hdr(void)
 
 /* ---- TAP ------------------------------------------------------------------- */
 
-static const struct {
-	const char *name;
-	bool (*fn)(void);
-} tests[] = {
+static const struct tap_test tests[] = {
 	{ "home transitions: every success path, new word and seen", t_home_success },
 	{ "home version wraps at 2^32", t_version_wraps },
 	{ "cell transitions: propose/answer/withdraw success paths", t_cell_success },
@@ -1115,19 +1090,5 @@ static const struct {
 
 int main(void)
 {
-	unsigned int i, n = sizeof(tests) / sizeof(tests[0]), failed = 0;
-
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	printf("TAP version 13\n1..%u\n", n);
-	for (i = 0; i < n; i++) {
-		bool ok;
-
-		cur_ok = true;
-		ok = tests[i].fn();
-		printf("%sok %u - swap: %s\n", ok ? "" : "not ", i + 1, tests[i].name);
-		failed += !ok;
-	}
-	if (failed)
-		diag("%u of %u tests failed", failed, n);
-	return failed ? 1 : 0;
+	return tap_run("swap", tests, sizeof(tests) / sizeof(tests[0]));
 }
