@@ -76,6 +76,12 @@ enum {
 
 const volatile u64 slice_ns = SCX_SLICE_DFL;
 const volatile bool fifo_sched;
+/*
+ * swap/onhost: self-serve may also take a task the firmware proposed to
+ * another CPU (work-conserving; that CPU's take then aborts STALE). Off by
+ * default: a proposal is left to its CPU while the firmware is alive.
+ */
+const volatile bool swap_steal;
 const volatile u32 mode = IPUSWAP_MODE_SWAP;
 const volatile u32 fito_flags;		/* fito: enum ipuswap_fito_flag */
 const volatile u64 fito_timeout_ns = 100000;	/* fito: longest wait */
@@ -391,7 +397,7 @@ static bool swap_take(s32 cpu)
  */
 static bool serve_local(s32 cpu)
 {
-	bool steal = !ipuswap_fw_alive();
+	bool steal = swap_steal || !ipuswap_fw_alive();
 	struct task_struct *p;
 	s32 idx, r;
 	int i;

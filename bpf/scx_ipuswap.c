@@ -45,6 +45,7 @@ enum {
 	OPT_MONITOR,
 	OPT_FITO,
 	OPT_FITO_TIMEOUT,
+	OPT_STEAL,
 };
 
 #define IPUSWAP_INFO	"/sys/kernel/debug/ipuswap/info"
@@ -56,7 +57,7 @@ const char help_fmt[] =
 "See the top comment in scx_ipuswap.bpf.c for the design.\n"
 "\n"
 "Usage: %s [--mode swap|onhost|fito|bpf] [--fito LIST] [--fito-timeout-us US]\n"
-"       [--stats SECS] [--duration SECS] [--slice-us US] [-f] [-v]\n"
+"       [--steal] [--stats SECS] [--duration SECS] [--slice-us US] [-f] [-v]\n"
 "       %s --monitor SECS\n"
 "\n"
 "  --mode MODE       swap: the firmware proposes, the host commits (default)\n"
@@ -75,6 +76,8 @@ const char help_fmt[] =
 "  --duration SECS   Detach and exit 0 after SECS seconds (default: until\n"
 "                    SIGINT/SIGTERM)\n"
 "  --slice-us US     Time slice in microseconds (default 20000)\n"
+"  --steal           swap/onhost: an idle CPU may take a task the firmware\n"
+"                    proposed to another CPU (default: leave it to that CPU)\n"
 "  -f, --fifo        FIFO order on the shared queue instead of weighted vtime\n"
 "  -v, --verbose     Print libbpf debug messages\n"
 "  -h, --help        Display this help and exit\n"
@@ -90,6 +93,7 @@ static const struct option long_opts[] = {
 	{ "fito",	required_argument,	NULL,	OPT_FITO },
 	{ "fito-timeout-us", required_argument,	NULL,	OPT_FITO_TIMEOUT },
 	{ "fifo",	no_argument,		NULL,	'f' },
+	{ "steal",	no_argument,		NULL,	OPT_STEAL },
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 },
@@ -302,7 +306,7 @@ int main(int argc, char **argv)
 	bool fifo = false, has_deadline = false;
 	u32 mode = IPUSWAP_MODE_SWAP, fito_flags = IPUSWAP_FITO_ALL;
 	u64 fito_timeout_ns = 100 * NSEC_PER_USEC;
-	bool fito_given = false;
+	bool fito_given = false, steal = false;
 	u64 monitor_ns = 0;
 	struct sigaction sa = { .sa_handler = sigint_handler };
 	struct scx_ipuswap *skel;
@@ -357,6 +361,9 @@ int main(int argc, char **argv)
 			if (!monitor_ns)
 				usage_error("--monitor: needs a period above 0");
 			break;
+		case OPT_STEAL:
+			steal = true;
+			break;
 		case 'f':
 			fifo = true;
 			break;
@@ -380,6 +387,8 @@ int main(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if (fito_given && mode != IPUSWAP_MODE_FITO)
 		usage_error("--fito and --fito-timeout-us need --mode fito");
+	if (steal && mode != IPUSWAP_MODE_SWAP && mode != IPUSWAP_MODE_ONHOST)
+		usage_error("--steal needs --mode swap or onhost");
 	show_fito = mode == IPUSWAP_MODE_FITO;
 
 	/* Tests read stdout through a pipe and wait for single lines. */
@@ -411,6 +420,7 @@ restart:
 	if (slice_ns)
 		skel->rodata->slice_ns = slice_ns;
 	skel->rodata->fifo_sched = fifo;
+	skel->rodata->swap_steal = steal;
 	skel->rodata->mode = mode;
 	skel->rodata->fito_flags = fito_flags;
 	skel->rodata->fito_timeout_ns = fito_timeout_ns;

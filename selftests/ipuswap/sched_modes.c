@@ -25,6 +25,7 @@ FIXTURE(modes) {
 FIXTURE_VARIANT(modes) {
 	const char *mode;
 	const char *fito;	/* --fito LIST, or NULL */
+	bool steal;		/* --steal */
 };
 
 #define MODE_VARIANT(name, m, f)				\
@@ -33,6 +34,7 @@ FIXTURE_VARIANT(modes) {
 MODE_VARIANT(bpf, "bpf", NULL);
 MODE_VARIANT(onhost, "onhost", NULL);
 MODE_VARIANT(swap, "swap", NULL);
+FIXTURE_VARIANT_ADD(modes, swap_steal) { .mode = "swap", .steal = true };
 MODE_VARIANT(fito_none, "fito", "none");
 MODE_VARIANT(fito_wc, "fito", "wc");
 MODE_VARIANT(fito_prestage, "fito", "prestage");
@@ -64,6 +66,8 @@ FIXTURE_SETUP(modes)
 		args[n++] = "--fito";
 		args[n++] = variant->fito;
 	}
+	if (variant->steal)
+		args[n++] = "--steal";
 	self->agent = 0;
 	if (!ipt_module_loaded())
 		ASSERT_EQ(0, ipt_load_module(NULL));
