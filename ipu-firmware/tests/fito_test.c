@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "test_window.h"
 #include "ipuswap_swap.h"
 #include "fw_fito.h"
 #include "fw_pcie.h"
@@ -34,17 +35,8 @@ static void win_init(struct win *w, __u32 flags)
 	struct fw_pcie_cfg cfg;
 
 	memset(w, 0, sizeof(*w));
-	w->mem = aligned_alloc(4096, WIN);
-	memset(w->mem, 0, WIN);
-	w->h = w->mem;
-	w->h->magic = IPUSWAP_MAGIC;
-	w->h->version = IPUSWAP_WIRE_VERSION;
-	w->h->size = WIN;
-	w->h->hdr_size = IPUSWAP_HDR_SIZE;
-	w->h->region_offset = IPUSWAP_HDR_SIZE;
-	w->h->region_size = WIN - IPUSWAP_HDR_SIZE;
-	w->h->host_nr_cpus = NCPU;
-	w->h->host_state = IPUSWAP_HOST_SCHED;
+	w->h = test_window(WIN, NCPU);
+	w->mem = w->h;
 	w->h->host_proto = IPUSWAP_PROTO_FITO;
 	w->h->host_fito_flags = flags;
 	w->h->host_attach_seq = 1;

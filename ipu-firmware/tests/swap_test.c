@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tap.h"
+#include "test_window.h"
 #include "ipuswap_swap.h"
 #include "fw_pcie.h"
 #include "fw_sched.h"
@@ -704,17 +705,8 @@ static void win_init(struct win *w, __u32 ncpu)
 {
 	__u32 i;
 
-	w->mem = aligned_alloc(4096, WIN);
-	memset(w->mem, 0, WIN);
-	w->h = w->mem;
-	w->h->magic = IPUSWAP_MAGIC;
-	w->h->version = IPUSWAP_WIRE_VERSION;
-	w->h->size = WIN;
-	w->h->hdr_size = IPUSWAP_HDR_SIZE;
-	w->h->region_offset = IPUSWAP_HDR_SIZE;
-	w->h->region_size = WIN - IPUSWAP_HDR_SIZE;
-	w->h->host_nr_cpus = ncpu;
-	w->h->host_state = IPUSWAP_HOST_SCHED;
+	w->h = test_window(WIN, ncpu);
+	w->mem = w->h;
 	ipuswap_layout(w->h->region_offset, w->h->region_size, ncpu, &w->l);
 	for (i = 0; i < w->l.nr_tasks; i++)
 		ipuswap_task_at(w->mem, &w->l, i)->home = H(FREE, NONE, NONE, 0);
