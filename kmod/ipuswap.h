@@ -56,6 +56,13 @@ struct ipuswap_sched_stats {
 	u64 fito[IPUSWAP_NR_FITO_STATS];
 };
 
+/* Which array of struct ipuswap_sched_stats ipuswap_sched_sum() adds up. */
+enum ipuswap_stat_kind {
+	IPUSWAP_SK_COUNT,		/* count[enum ipuswap_sched_stat] */
+	IPUSWAP_SK_ABORT,		/* aborts[reason] */
+	IPUSWAP_SK_FITO,		/* fito[enum ipuswap_fito_stat] */
+};
+
 /* FITO: the host's own view of a task (the firmware only has copies). */
 enum ipuswap_fito_task_state {
 	IPUSWAP_FT_IDLE		= 0,	/* not runnable, or running */
@@ -149,6 +156,21 @@ struct ipuswap_dev {
 
 extern struct ipuswap_dev __rcu *ipuswap_current;
 
+/* The bound device if a scheduler is attached; caller holds rcu_read_lock(). */
+static inline struct ipuswap_dev *ipuswap_sched_dev(void)
+{
+	struct ipuswap_dev *idev = rcu_dereference(ipuswap_current);
+
+	return idev && atomic_read(&idev->sched_attached) == IPUSWAP_REGION_SCHED ?
+	       idev : NULL;
+}
+
+/* Is @idx a task slot the host handed out (host memory, not the window)? */
+static inline bool ipuswap_slot_in_use(struct ipuswap_dev *idev, s32 idx)
+{
+	return idx >= 0 && idx < idev->layout.nr_tasks && test_bit(idx, idev->slot_used);
+}
+
 void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state);
 
@@ -157,8 +179,7 @@ void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 int ipuswap_sched_alloc(struct ipuswap_dev *idev);
 void ipuswap_sched_free(struct ipuswap_dev *idev);
 void ipuswap_sched_reset(struct ipuswap_dev *idev);
-u64 ipuswap_sched_sum(struct ipuswap_dev *idev, int stat, bool abort);
-u64 ipuswap_fito_sum(struct ipuswap_dev *idev, int stat);
+u64 ipuswap_sched_sum(struct ipuswap_dev *idev, enum ipuswap_stat_kind kind, int stat);
 int ipuswap_fito_attach(struct ipuswap_dev *idev);
 void ipuswap_fito_task_created(struct ipuswap_dev *idev, s32 idx);
 void ipuswap_fito_task_destroyed(struct ipuswap_dev *idev, s32 idx);

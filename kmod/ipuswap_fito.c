@@ -28,17 +28,12 @@
 /* Longest a dispatch may wait for a decision, whatever the caller asks. */
 #define IPUSWAP_FITO_WAIT_MAX_NS	(1000 * NSEC_PER_USEC)
 
+/* The attached device if it speaks FITO; caller holds rcu_read_lock(). */
 static struct ipuswap_dev *ipuswap_fito_dev(void)
 {
-	struct ipuswap_dev *idev = rcu_dereference(ipuswap_current);
+	struct ipuswap_dev *idev = ipuswap_sched_dev();
 
-	return idev && atomic_read(&idev->sched_attached) == IPUSWAP_REGION_SCHED &&
-	       idev->proto == IPUSWAP_PROTO_FITO ? idev : NULL;
-}
-
-static bool ipuswap_fito_slot_ok(struct ipuswap_dev *idev, s32 idx)
-{
-	return idx >= 0 && idx < idev->layout.nr_tasks && test_bit(idx, idev->slot_used);
+	return idev && idev->proto == IPUSWAP_PROTO_FITO ? idev : NULL;
 }
 
 /* The attached FITO device, if @idx is one of its slots in use. */
@@ -46,7 +41,7 @@ static struct ipuswap_dev *ipuswap_fito_slot_dev(s32 idx)
 {
 	struct ipuswap_dev *idev = ipuswap_fito_dev();
 
-	return idev && ipuswap_fito_slot_ok(idev, idx) ? idev : NULL;
+	return idev && ipuswap_slot_in_use(idev, idx) ? idev : NULL;
 }
 
 static void ipuswap_fito_count(struct ipuswap_dev *idev, enum ipuswap_fito_stat stat,
@@ -292,7 +287,7 @@ static s32 ipuswap_fito_read_slot(struct ipuswap_dev *idev, s32 cpu, u64 *cw)
 	if (IPUSWAP_CELL_STATE(*cw) != IPUSWAP_CELL_PROPOSE)
 		return -IPUSWAP_R_NO_PROPOSAL;
 	idx = IPUSWAP_CELL_IDX(*cw);
-	if (IPUSWAP_CELL_REASON(*cw) != IPUSWAP_OK || !ipuswap_fito_slot_ok(idev, idx)) {
+	if (IPUSWAP_CELL_REASON(*cw) != IPUSWAP_OK || !ipuswap_slot_in_use(idev, idx)) {
 		/* Answer it, or the firmware would never write this slot again. */
 		ipuswap_cas(&cell->decision, cw, IPUSWAP_CELL(IPUSWAP_CELL_ABORT,
 			    IPUSWAP_R_BAD_INDEX, 0, 0));
@@ -432,14 +427,8 @@ __bpf_kfunc s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed)
 		if (!claimed && !why)
 			why = IPUSWAP_R_NOT_RUNNABLE;	/* lost a race: stale */
 	}
-	if (validate || !allowed) {
-		if (!why) {
-			ipuswap_cas(&cell->decision, &cw,
-				    IPUSWAP_CELL(IPUSWAP_CELL_COMMIT, 0, idx, IPUSWAP_CELL_VER(cw)));
-			ipuswap_fito_count(idev, IPUSWAP_FS_COMMIT, 1);
-			ret = 0;
-			goto out;
-		}
+	/* Without validation whatever the firmware said is done, stale or not. */
+	if (why && (validate || !allowed)) {
 		ipuswap_cas(&cell->decision, &cw,
 			    IPUSWAP_CELL(IPUSWAP_CELL_ABORT, why, idx, IPUSWAP_CELL_VER(cw)));
 		ipuswap_fito_count(idev, IPUSWAP_FS_ABORTED, 1);
@@ -447,9 +436,9 @@ __bpf_kfunc s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed)
 		ret = -(s32)why;
 		goto out;
 	}
-	/* No validation: whatever the firmware said is done. */
 	ipuswap_cas(&cell->decision, &cw,
 		    IPUSWAP_CELL(IPUSWAP_CELL_COMMIT, 0, idx, IPUSWAP_CELL_VER(cw)));
+	/* A committed decision with no reason against it was claimed here. */
 	ipuswap_fito_count(idev, why ? IPUSWAP_FS_STALE_ENFORCED : IPUSWAP_FS_COMMIT, 1);
 	if (!claimed)
 		ipuswap_fito_count(idev, IPUSWAP_FS_STALE_DROPPED, 1);
@@ -460,15 +449,3 @@ out:
 }
 
 __bpf_kfunc_end_defs();
-
-u64 ipuswap_fito_sum(struct ipuswap_dev *idev, int stat)
-{
-	u64 sum = 0;
-	int cpu;
-
-	if (stat < 0 || stat >= IPUSWAP_NR_FITO_STATS || !idev->stats)
-		return 0;
-	for_each_possible_cpu(cpu)
-		sum += per_cpu_ptr(idev->stats, cpu)->fito[stat];
-	return sum;
-}

@@ -416,10 +416,10 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "fw_decisions=%llu\n", READ_ONCE(hdr->fw_decisions));
 	for (i = 0; i < IPUSWAP_NR_SCHED_STATS; i++)
 		seq_printf(m, "%s=%llu\n", ipuswap_stat_names[i],
-			   ipuswap_sched_sum(idev, i, false));
+			   ipuswap_sched_sum(idev, IPUSWAP_SK_COUNT, i));
 	for (i = IPUSWAP_R_STALE; i < IPUSWAP_NR_FITO_REASONS; i++)
 		seq_printf(m, "abort_%s=%llu\n", ipuswap_reason_names[i],
-			   ipuswap_sched_sum(idev, i, true));
+			   ipuswap_sched_sum(idev, IPUSWAP_SK_ABORT, i));
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
@@ -427,7 +427,7 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 		   READ_ONCE(idev->agent), READ_ONCE(idev->fito_flags));
 	for (i = 0; i < IPUSWAP_NR_FITO_STATS; i++)
 		seq_printf(m, "fito_%s=%llu\n", ipuswap_fito_stat_names[i],
-			   ipuswap_fito_sum(idev, i));
+			   ipuswap_sched_sum(idev, IPUSWAP_SK_FITO, i));
 	mutex_unlock(&idev->ping_lock);
 	return 0;
 }

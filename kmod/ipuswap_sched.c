@@ -20,23 +20,9 @@
 
 #include "ipuswap.h"
 
-/* Only the bound device; the caller holds rcu_read_lock(). */
-static struct ipuswap_dev *ipuswap_sched_dev(void)
-{
-	struct ipuswap_dev *idev = rcu_dereference(ipuswap_current);
-
-	return idev && atomic_read(&idev->sched_attached) == IPUSWAP_REGION_SCHED ?
-	       idev : NULL;
-}
-
 static struct ipuswap_task *ipuswap_slot(struct ipuswap_dev *idev, s32 idx)
 {
 	return ipuswap_task_at(idev->hdr, &idev->layout, idx);
-}
-
-static bool ipuswap_slot_in_use(struct ipuswap_dev *idev, s32 idx)
-{
-	return idx >= 0 && idx < idev->layout.nr_tasks && test_bit(idx, idev->slot_used);
 }
 
 static void ipuswap_count(struct ipuswap_dev *idev, enum ipuswap_sched_stat stat)
@@ -563,8 +549,8 @@ void ipuswap_sched_free(struct ipuswap_dev *idev)
 	idev->stats = NULL;
 }
 
-/* Sum of a per-CPU counter, for debugfs. */
-u64 ipuswap_sched_sum(struct ipuswap_dev *idev, int stat, bool abort)
+/* Sum of a per-CPU counter of either protocol, for debugfs. */
+u64 ipuswap_sched_sum(struct ipuswap_dev *idev, enum ipuswap_stat_kind kind, int stat)
 {
 	u64 sum = 0;
 	int cpu;
@@ -572,7 +558,8 @@ u64 ipuswap_sched_sum(struct ipuswap_dev *idev, int stat, bool abort)
 	for_each_possible_cpu(cpu) {
 		struct ipuswap_sched_stats *s = per_cpu_ptr(idev->stats, cpu);
 
-		sum += abort ? s->aborts[stat] : s->count[stat];
+		sum += kind == IPUSWAP_SK_ABORT ? s->aborts[stat] :
+		       kind == IPUSWAP_SK_FITO ? s->fito[stat] : s->count[stat];
 	}
 	return sum;
 }
