@@ -379,12 +379,14 @@ static void sched_stop(struct fw_core *c, const char *why)
 	c->decisions_done += engine_decisions(c);
 	if (c->fito) {
 		const struct fw_fito_stats *st = fw_fito_stats(c->fito);
+		uint64_t events = 0;
+		unsigned int t;
 
+		for (t = 0; t < IPUSWAP_NR_EV_TYPES; t++)
+			events += st->events[t];
 		fw_log("fito: %llu decisions, %llu events (%llu bad), %llu ring reads, "
 		       "answers %llu commit / %llu abort",
-		       (unsigned long long)st->decisions,
-		       (unsigned long long)(st->events[1] + st->events[2] + st->events[3] +
-					    st->events[4] + st->events[5] + st->events[6]),
+		       (unsigned long long)st->decisions, (unsigned long long)events,
 		       (unsigned long long)st->bad_events,
 		       (unsigned long long)st->ring_reads,
 		       (unsigned long long)st->answers_commit,
