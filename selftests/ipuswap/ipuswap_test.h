@@ -92,6 +92,22 @@ static inline bool ipt_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
+/* The PCI address of the device ipuswap is bound to into bdf; -ENOENT if none. */
+static inline int ipt_bound_device(char *bdf, size_t len)
+{
+	DIR *d = opendir("/sys/bus/pci/drivers/ipuswap");
+	struct dirent *e;
+
+	if (!d)
+		return -ENOENT;
+	bdf[0] = '\0';
+	while ((e = readdir(d)))
+		if (strchr(e->d_name, ':'))
+			snprintf(bdf, len, "%s", e->d_name);
+	closedir(d);
+	return bdf[0] ? 0 : -ENOENT;
+}
+
 static inline bool ipt_module_loaded(void)
 {
 	return ipt_exists("/sys/module/ipuswap");

@@ -124,19 +124,11 @@ TEST(load_with_bad_param_fails_cleanly)
 TEST(unbind_and_rebind)
 {
 	char bdf[256] = "";
-	DIR *d;
-	struct dirent *e;
 
 	if (ipt_module_loaded())
 		ipt_unload_module();
 	ASSERT_EQ(0, ipt_load_module(NULL));
-	d = opendir("/sys/bus/pci/drivers/ipuswap");
-	ASSERT_NE(NULL, d);
-	while ((e = readdir(d)))
-		if (strchr(e->d_name, ':'))
-			snprintf(bdf, sizeof(bdf), "%s", e->d_name);
-	closedir(d);
-	ASSERT_NE(0, bdf[0]);
+	ASSERT_EQ(0, ipt_bound_device(bdf, sizeof(bdf)));
 	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/unbind", bdf));
 	ASSERT_FALSE(ipt_exists(IPUSWAP_DEBUGFS "/info"));
 	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/bind", bdf));

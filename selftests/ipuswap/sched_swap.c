@@ -296,17 +296,9 @@ TEST_F_TIMEOUT(swap, cpu_hotplug_under_load, 300)
 TEST_F_TIMEOUT(swap, unbind_under_scheduler, 300)
 {
 	char bdf[256] = "", state[64];
-	struct dirent *e;
 	int done;
-	DIR *d;
 
-	d = opendir("/sys/bus/pci/drivers/ipuswap");
-	ASSERT_NE(NULL, d);
-	while ((e = readdir(d)))
-		if (strchr(e->d_name, ':'))
-			snprintf(bdf, sizeof(bdf), "%s", e->d_name);
-	closedir(d);
-	ASSERT_NE(0, bdf[0]);
+	ASSERT_EQ(0, ipt_bound_device(bdf, sizeof(bdf)));
 	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/unbind", bdf));
 	done = storm(1);
 	ASSERT_EQ(NR_WORKERS + 100, done);
