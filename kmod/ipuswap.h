@@ -132,6 +132,8 @@ struct ipuswap_dev {
 	u32 agent;				/* enum ipuswap_agent */
 	u32 fito_flags;				/* enum ipuswap_fito_flag */
 	struct ipuswap_layout swap_layout;	/* layout for PROTO_SWAP */
+	u64 region_offset;			/* hdr values validated at probe: */
+	u64 region_size;			/* the window may change them later */
 	u64 fito_rings_offset;			/* PROTO_FITO: ring array */
 	struct ipuswap_fito_task *fito_tasks;	/* swap_layout.nr_tasks */
 	struct ipuswap_fito_cpu __percpu *fito_cpu;

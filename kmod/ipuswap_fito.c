@@ -140,7 +140,11 @@ static u32 ipuswap_fito_bump(struct ipuswap_dev *idev, s32 idx)
 	return b;
 }
 
-/* Called by ipuswap_attach() for PROTO_FITO: lay out and clear the rings. */
+/*
+ * Called by ipuswap_attach() for PROTO_FITO: lay out and clear the rings.
+ * The region comes from the probe's validated copy, never from the header
+ * again: the firmware could have moved it since.
+ */
 int ipuswap_fito_attach(struct ipuswap_dev *idev)
 {
 	struct ipuswap_window_hdr *h = idev->hdr;
@@ -148,8 +152,9 @@ int ipuswap_fito_attach(struct ipuswap_dev *idev)
 	u64 rings;
 	int cpu;
 
-	if (ipuswap_fito_layout(h->region_offset, h->region_size, idev->swap_layout.nr_cpus,
-				&rings, &l) || l.nr_tasks > idev->swap_layout.nr_tasks)
+	if (ipuswap_fito_layout(idev->region_offset, idev->region_size,
+				idev->swap_layout.nr_cpus, &rings, &l) ||
+	    l.nr_tasks > idev->swap_layout.nr_tasks)
 		return -ENOSPC;
 	idev->layout = l;
 	idev->fito_rings_offset = rings;

@@ -522,6 +522,8 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 	}
 	/* Attach switches idev->layout between protocols; keep the swap one. */
 	idev->swap_layout = idev->layout;
+	idev->region_offset = reg_off;
+	idev->region_size = reg_size;
 	if (reg_size < sizeof(struct ipuswap_check)) {
 		dev_err(dev, "window refused: swap region smaller than the wire check area\n");
 		return -EINVAL;
