@@ -1,7 +1,7 @@
 # ipuswap top-level build. Everything generated goes under $(O) (build/).
 #
 #   make            kernel (cached), module, scheduler, firmware, selftests
-#   make check      install deps, build, host tests, kselftests in the VM
+#   make check      install deps, build, host tests, kselftests in VMs (CI)
 #   make demo       install deps, build, boot the VM and show the path working
 #   make fw-arm64   cross-build the firmware for the IPU's ARM cores
 #   make checkpatch run the kernel's checkpatch.pl on kmod/
@@ -32,7 +32,7 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 all: kernel module bpf fw selftests
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# *//'
+	@sed -n 's/^#   \(make.*\)/\1/p' Makefile
 
 deps:
 	$(Q)scripts/deps

@@ -303,7 +303,7 @@ static void arm_fault_timer(struct fw_core *c)
 	timerfd_settime(c->faultfd, TFD_TIMER_ABSTIME, &its, NULL);
 }
 
-/* Faults count from the first moment a host driver is seen. */
+/* Faults count from the first moment a host driver (or scheduler) is seen. */
 static void start_fault_clock(struct fw_core *c)
 {
 	if (c->clock_started)
@@ -553,7 +553,7 @@ static void check_host_state(struct fw_core *c)
 	fw_log("host state %s -> %s", host_state_name(c->host_state),
 	       host_state_name(s));
 	c->host_state = s;
-	if (s != IPUSWAP_HOST_ABSENT)
+	if (s == IPUSWAP_HOST_SCHED || (s != IPUSWAP_HOST_ABSENT && !c->cfg->fault_from_sched))
 		start_fault_clock(c);
 }
 

@@ -48,6 +48,12 @@ struct fw_config {
 	 */
 	bool onhost;
 	enum fw_corrupt corrupt;
+	/*
+	 * Faults count from the first sight of a bound driver, or with
+	 * fault_from_sched of an attached scheduler: a test's workload then
+	 * meets the fault however long the attach took.
+	 */
+	bool fault_from_sched;
 	unsigned int nr_faults;
 	struct fw_fault faults[FW_MAX_FAULTS];
 };

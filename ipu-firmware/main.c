@@ -51,6 +51,7 @@ enum {
 	OPT_UIO_DOORBELL,
 	OPT_CORRUPT,
 	OPT_FAULT,
+	OPT_FAULT_CLOCK,
 	OPT_PCIE_READ,
 	OPT_PCIE_WRITE,
 	OPT_PCIE_ATOMIC,
@@ -69,6 +70,7 @@ static const struct option long_opts[] = {
 	{ "uio-doorbell",	required_argument, NULL, OPT_UIO_DOORBELL },
 	{ "corrupt-header",	required_argument, NULL, OPT_CORRUPT },
 	{ "fault",		required_argument, NULL, OPT_FAULT },
+	{ "fault-clock",	required_argument, NULL, OPT_FAULT_CLOCK },
 	{ "pcie-read-ns",	required_argument, NULL, OPT_PCIE_READ },
 	{ "pcie-write-ns",	required_argument, NULL, OPT_PCIE_WRITE },
 	{ "pcie-atomic-ns",	required_argument, NULL, OPT_PCIE_ATOMIC },
@@ -105,6 +107,8 @@ static void usage(FILE *f)
 "                           restart (engine recovers from the window),\n"
 "                           garbage (random words in the swap region for\n"
 "                           2 s), slow@SECONDS:NS (every access NS slower)\n"
+"  --fault-clock bind|sched count --fault SECONDS from the driver binding\n"
+"                           (default) or from a scheduler attaching\n"
 "  --pcie-read-ns NS        latency model of the IPU's window accesses:\n"
 "  --pcie-write-ns NS       non-posted read, posted write, AtomicOp CAS\n"
 "  --pcie-atomic-ns NS      (defaults %.0f, %.0f, %.0f; see fw_pcie.h; with\n"
@@ -296,6 +300,12 @@ static void opt_one(struct options *o, int c, const char *arg)
 		break;
 	case OPT_FAULT:
 		opt_fault(o, arg);
+		break;
+	case OPT_FAULT_CLOCK:
+		if (!strcmp(arg, "sched"))
+			o->fcfg.fault_from_sched = true;
+		else if (strcmp(arg, "bind"))
+			bad_usage("--fault-clock '%s': not bind or sched", arg);
 		break;
 	case OPT_PCIE_READ:
 		o->fcfg.pcie.read_ns = parse_double("--pcie-read-ns", arg, 1e6);

@@ -385,6 +385,7 @@ static bool t_bad_fault(void)
 		       "--fault 'slow@1': this fault needs KIND@SECONDS:NANOSECONDS") &&
 	       bad_cli(ARGS("--fault", "slow@1:x"), "--fault 'slow@1:x': NANOSECONDS") &&
 	       bad_cli(ARGS("--fault", "kill@1:5"), "--fault 'kill@1:5': this fault takes no :ARG") &&
+	       bad_cli(ARGS("--fault-clock", "boot"), "--fault-clock 'boot': not bind or sched") &&
 	       bad_cli(ARGS("--pcie-read-ns", "-1"), "--pcie-read-ns '-1'") &&
 	       bad_cli(ARGS("--poll-us", "x"), "--poll-us 'x'");
 }
@@ -749,6 +750,39 @@ out:
 	return ok;
 }
 
+/* With --fault-clock sched, binding does not start the clock; attaching does. */
+static bool t_fault_clock_sched(void)
+{
+	struct fw f;
+	struct ivc c = { .sock = -1 };
+	long long t_sched, dt;
+	bool ok = false;
+
+	CHECK(start(&f, ARGS("--fault-clock", "sched", "--fault", "kill@0.2")), "start");
+	CHECK(connect_guest(&f, &c, 2), "handshake");
+	host_bind(&c, IPUSWAP_HOST_BOUND);
+	sleep_ms(600);
+	CHECK(alive(&f), "died after binding, before any scheduler attached");
+	t_sched = now_ms();
+	host_bind(&c, IPUSWAP_HOST_SCHED);
+	CHECK(wait_exit(&f, 5000), "still alive 5 s after the scheduler attached");
+	dt = now_ms() - t_sched;
+	CHECK(WIFSIGNALED(f.status) && WTERMSIG(f.status) == SIGKILL,
+	      "status 0x%x, not SIGKILL", f.status);
+	CHECK(dt >= 200, "died %lld ms after attaching, before 200", dt);
+	diag("killed %lld ms after the scheduler attached", dt);
+	ok = true;
+out:
+	if (!ok)
+		dump_log(&f);
+	ivc_close(&c);
+	unlink(f.log);
+	unlink(f.sock);
+	if (!ok)
+		stop(&f);
+	return ok;
+}
+
 static bool t_stale_socket(void)
 {
 	struct fw f;
@@ -934,6 +968,7 @@ static const struct tap_test tests[] = {
 	{ "--corrupt-header version", t_corrupt_version },
 	{ "--corrupt-header size", t_corrupt_size },
 	{ "--fault kill@0.2 kills 0.2 s after the host binds", t_fault_kill },
+	{ "--fault-clock sched counts from the scheduler attaching", t_fault_clock_sched },
 	{ "stale socket file is replaced", t_stale_socket },
 	{ "socket in use by a live server is refused", t_socket_in_use },
 	{ "regular file at socket path is not removed", t_not_a_socket },

@@ -11,6 +11,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -156,6 +158,80 @@ static inline int ipt_unload_module_settled(int secs)
 	while ((ret = ipt_unload_module()) == -EWOULDBLOCK && ipt_now() < end)
 		usleep(100 * 1000);
 	return ret;
+}
+
+/* sched_ext's state ("enabled", "disabled", ...), or "missing". */
+static inline void ipt_scx_state(char *buf, size_t len)
+{
+	if (ipt_read(SCX_STATE, buf, len))
+		snprintf(buf, len, "missing");
+}
+
+/*
+ * The workload of the scheduling suites: short tasks that spin, yield,
+ * sleep and spin again, so each is enqueued and dispatched several times.
+ */
+struct ipt_work {
+	unsigned long spins;	/* loop iterations before and after the sleep */
+	unsigned int sleep_us;
+	int done;		/* tasks that completed (atomic) */
+};
+
+static inline void *ipt_short_task(void *arg)
+{
+	struct ipt_work *w = arg;
+	volatile unsigned long x = 0;
+
+	for (unsigned long i = 0; i < w->spins; i++)
+		x += i;
+	sched_yield();
+	usleep(w->sleep_us);
+	for (unsigned long i = 0; i < w->spins; i++)
+		x += i;
+	__atomic_add_fetch(&w->done, 1, __ATOMIC_RELAXED);
+	return NULL;
+}
+
+#define IPT_MAX_THREADS	256
+
+/*
+ * @rounds rounds of @threads short threads, then @forks short processes one
+ * after another; returns how many completed, -1 if one could not start.
+ */
+static inline int ipt_storm(const struct ipt_work *shape, int rounds, int threads, int forks)
+{
+	struct ipt_work w = *shape;
+	pthread_t tids[IPT_MAX_THREADS];
+	int completed = 0;
+
+	if (threads > IPT_MAX_THREADS)
+		return -1;
+	w.done = 0;
+	for (int r = 0; r < rounds; r++) {
+		for (int i = 0; i < threads; i++)
+			if (pthread_create(&tids[i], NULL, ipt_short_task, &w))
+				return -1;
+		for (int i = 0; i < threads; i++)
+			pthread_join(tids[i], NULL);
+	}
+	completed = w.done;
+	for (int i = 0; i < forks; i++) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0) {
+			struct ipt_work one = *shape;
+
+			one.done = 0;
+			ipt_short_task(&one);
+			_exit(one.done == 1 ? 0 : 1);
+		}
+		if (pid < 0 || waitpid(pid, &status, 0) != pid)
+			return -1;
+		if (WIFEXITED(status) && !WEXITSTATUS(status))
+			completed++;
+	}
+	return completed;
 }
 
 /* Does dmesg contain needle, and how many times? */

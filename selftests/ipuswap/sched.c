@@ -4,8 +4,6 @@
  * threads and processes to completion, pins the module while attached, and
  * detaches cleanly.
  */
-#include <pthread.h>
-
 #include "kselftest_harness.h"
 #include "ipuswap_test.h"
 
@@ -13,57 +11,7 @@
 #define NR_THREADS	64
 #define NR_FORKS	64
 
-static void *short_worker(void *arg)
-{
-	volatile unsigned long x = 0;
-
-	for (unsigned long i = 0; i < 20000; i++)
-		x += i;
-	sched_yield();
-	usleep(100);
-	*(int *)arg = 1;
-	return NULL;
-}
-
-/* Many short-lived threads and processes; returns how many completed. */
-static int storm(void)
-{
-	int done[NR_THREADS], completed = 0;
-	pthread_t tids[NR_THREADS];
-
-	for (int r = 0; r < NR_ROUNDS; r++) {
-		memset(done, 0, sizeof(done));
-		for (int i = 0; i < NR_THREADS; i++)
-			if (pthread_create(&tids[i], NULL, short_worker, &done[i]))
-				return -1;
-		for (int i = 0; i < NR_THREADS; i++) {
-			pthread_join(tids[i], NULL);
-			completed += done[i];
-		}
-	}
-	for (int i = 0; i < NR_FORKS; i++) {
-		pid_t pid = fork();
-		int status;
-
-		if (pid == 0) {
-			int flag = 0;
-
-			short_worker(&flag);
-			_exit(flag ? 0 : 1);
-		}
-		if (pid < 0 || waitpid(pid, &status, 0) != pid)
-			return -1;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			completed++;
-	}
-	return completed;
-}
-
-static void read_state(char *buf, size_t len)
-{
-	if (ipt_read(SCX_STATE, buf, len))
-		snprintf(buf, len, "missing");
-}
+static const struct ipt_work work = { .spins = 10000, .sleep_us = 100 };
 
 FIXTURE(sched) {
 	struct ipt_loader loader;
@@ -95,16 +43,16 @@ TEST_F_TIMEOUT(sched, attach_run_pin_detach, 600)
 	self->running = true;
 	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
 
-	read_state(state, sizeof(state));
+	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("enabled", state);
 	ASSERT_EQ(0, ipt_read(SCX_OPS, ops, sizeof(ops)));
 	ASSERT_STREQ("ipuswap", ops);
 
-	completed = storm();
+	completed = ipt_storm(&work, NR_ROUNDS, NR_THREADS, NR_FORKS);
 	TH_LOG("%d of %d short tasks completed under scx_ipuswap", completed,
 	       NR_ROUNDS * NR_THREADS + NR_FORKS);
 	ASSERT_EQ(NR_ROUNDS * NR_THREADS + NR_FORKS, completed);
-	read_state(state, sizeof(state));
+	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("enabled", state) TH_LOG("scheduler was ejected during the storm");
 
 	/* The attached scheduler's kfunc calls hold the module. */
@@ -116,7 +64,7 @@ TEST_F_TIMEOUT(sched, attach_run_pin_detach, 600)
 	self->running = false;
 	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("loader status %#x", status);
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	read_state(state, sizeof(state));
+	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("disabled", state);
 	ASSERT_FALSE(ipt_exists(SCX_OPS));
 	ASSERT_EQ(0, ipt_unload_module_settled(10));
@@ -135,7 +83,7 @@ TEST_F_TIMEOUT(sched, duration_detaches_by_itself, 300)
 	self->running = false;
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_EQ(0, WEXITSTATUS(status));
-	read_state(state, sizeof(state));
+	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("disabled", state);
 }
 
@@ -152,7 +100,7 @@ TEST_F_TIMEOUT(sched, refuses_without_module, 300)
 	self->running = false;
 	ASSERT_TRUE(WIFEXITED(status));
 	ASSERT_NE(0, WEXITSTATUS(status)) TH_LOG("loader ran without ipuswap.ko");
-	read_state(state, sizeof(state));
+	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("disabled", state);
 }
 

@@ -1,48 +1,35 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The firmware fails while scx_ipuswap --mode swap runs a workload. Run in a
- * VM whose firmware was started with `--fault KIND@S` and IPUSWAP_FAULT=KIND
- * (kill, hang, garbage, restart, slow); S counts from the driver binding, which is
- * this test's setup, so the fault lands in the middle of the workload.
+ * VM whose firmware was started with `--fault-clock sched --fault KIND@S`
+ * and IPUSWAP_FAULT=KIND (kill, hang, garbage, restart, slow); S counts from
+ * the scheduler attaching, which is this test's setup, so with S below
+ * WORKLOAD_SECS the fault lands in the middle of the workload.
  * Whatever the fault: no oops, no stall, every thread finishes, the
  * scheduler stays enabled; then the fault-specific evidence is checked.
  */
 #define _GNU_SOURCE
-#include <pthread.h>
-
 #include "kselftest_harness.h"
 #include "ipuswap_test.h"
 
-#define WORKLOAD_SECS	20
+#define WORKLOAD_SECS	12
 #define NR_WORKERS	100
 
-static void *short_worker(void *arg)
-{
-	volatile unsigned long x = 0;
-
-	for (unsigned long i = 0; i < 30000; i++)
-		x += i;
-	usleep(100);
-	__atomic_add_fetch((int *)arg, 1, __ATOMIC_RELAXED);
-	return NULL;
-}
+static const struct ipt_work work = { .spins = 15000, .sleep_us = 100 };
 
 /* Rounds of short threads for @secs; returns started - finished. */
 static int workload(int secs, int *rounds)
 {
 	double end = ipt_now() + secs;
-	pthread_t tids[NR_WORKERS];
-	int started = 0, done = 0;
+	int started = 0, done = 0, n;
 
 	*rounds = 0;
 	while (ipt_now() < end) {
-		for (int i = 0; i < NR_WORKERS; i++) {
-			if (pthread_create(&tids[i], NULL, short_worker, &done))
-				return -1;
-			started++;
-		}
-		for (int i = 0; i < NR_WORKERS; i++)
-			pthread_join(tids[i], NULL);
+		n = ipt_storm(&work, 1, NR_WORKERS, 0);
+		if (n < 0)
+			return -1;
+		started += NR_WORKERS;
+		done += n;
 		(*rounds)++;
 	}
 	return started - done;
