@@ -51,6 +51,8 @@
 #define IPUSWAP_BAR_WINDOW		2
 
 #define IPUSWAP_PING_MAX		100000
+/* A batch gives up after this many unanswered pings in a row. */
+#define IPUSWAP_PING_GIVE_UP		3
 
 struct ipuswap_dev __rcu *ipuswap_current;
 static DEFINE_MUTEX(ipuswap_bind_lock);	/* serializes probe/remove */
@@ -177,7 +179,7 @@ static ssize_t ipuswap_ping_write(struct file *file, const char __user *buf,
 				  size_t len, loff_t *ppos)
 {
 	struct ipuswap_dev *idev = file->private_data;
-	unsigned int n, i, lost = 0;
+	unsigned int n, i, lost = 0, in_a_row = 0;
 	int ret;
 
 	ret = kstrtouint_from_user(buf, len, 0, &n);
@@ -190,14 +192,20 @@ static ssize_t ipuswap_ping_write(struct file *file, const char __user *buf,
 		return -EINTR;
 	for (i = 0; i < n; i++) {
 		ret = ipuswap_ping_one(idev);
-		if (ret == -ETIMEDOUT) {
-			ret = 0;
-			/* A dead firmware: report it, don't keep the caller for hours. */
-			if (++lost == 3 && lost == i + 1)
-				break;
-		} else if (ret) {
-			break;
+		if (!ret) {
+			in_a_row = 0;
+			continue;
 		}
+		if (ret != -ETIMEDOUT)
+			break;
+		ret = 0;
+		lost++;
+		/*
+		 * A firmware that died mid-batch: report it, don't hold the
+		 * caller (and ping_lock, which unbind takes) for hours.
+		 */
+		if (++in_a_row == IPUSWAP_PING_GIVE_UP)
+			break;
 	}
 	mutex_unlock(&idev->ping_lock);
 	if (ret)
