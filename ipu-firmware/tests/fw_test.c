@@ -716,11 +716,27 @@ static bool t_corrupt_size(void) { return corrupt("size"); }
 /* Left behind by t_fault_kill: a stale socket file for t_stale_socket. */
 static char stale_sock[108];
 
+/* Enter host @state now: the firmware must die of SIGKILL 200 ms to 5 s later. */
+static bool killed_200ms_after(struct fw *f, struct ivc *c, uint32_t state, const char *event)
+{
+	long long t0 = now_ms(), dt;
+
+	host_bind(c, state);
+	CHECK(wait_exit(f, 5000), "still alive 5 s after %s", event);
+	dt = now_ms() - t0;
+	CHECK(WIFSIGNALED(f->status) && WTERMSIG(f->status) == SIGKILL,
+	      "status 0x%x, not SIGKILL", f->status);
+	CHECK(dt >= 200, "died %lld ms after %s, before 200", dt, event);
+	diag("killed %lld ms after %s", dt, event);
+	return true;
+out:
+	return false;
+}
+
 static bool t_fault_kill(void)
 {
 	struct fw f;
 	struct ivc c = { .sock = -1 };
-	long long t_bind, dt;
 	bool ok = false;
 
 	CHECK(start(&f, ARGS("--fault", "kill@0.2")), "start");
@@ -728,14 +744,7 @@ static bool t_fault_kill(void)
 	/* The clock starts at binding, not at process start or connect. */
 	sleep_ms(400);
 	CHECK(alive(&f), "died before the host bound");
-	t_bind = now_ms();
-	host_bind(&c, IPUSWAP_HOST_BOUND);
-	CHECK(wait_exit(&f, 5000), "still alive 5 s after binding");
-	dt = now_ms() - t_bind;
-	CHECK(WIFSIGNALED(f.status) && WTERMSIG(f.status) == SIGKILL,
-	      "status 0x%x, not SIGKILL", f.status);
-	CHECK(dt >= 200, "died %lld ms after binding, before 200", dt);
-	diag("killed %lld ms after binding", dt);
+	CHECK(killed_200ms_after(&f, &c, IPUSWAP_HOST_BOUND, "binding"), "kill@0.2");
 	CHECK(log_has(&f, "ipuswap-fw: fault kill at 0.2s\n"), "no fault line");
 	CHECK(exists(f.sock), "a crash should leave the socket behind");
 	snprintf(stale_sock, sizeof(stale_sock), "%s", f.sock);
@@ -755,7 +764,6 @@ static bool t_fault_clock_sched(void)
 {
 	struct fw f;
 	struct ivc c = { .sock = -1 };
-	long long t_sched, dt;
 	bool ok = false;
 
 	CHECK(start(&f, ARGS("--fault-clock", "sched", "--fault", "kill@0.2")), "start");
@@ -763,14 +771,8 @@ static bool t_fault_clock_sched(void)
 	host_bind(&c, IPUSWAP_HOST_BOUND);
 	sleep_ms(600);
 	CHECK(alive(&f), "died after binding, before any scheduler attached");
-	t_sched = now_ms();
-	host_bind(&c, IPUSWAP_HOST_SCHED);
-	CHECK(wait_exit(&f, 5000), "still alive 5 s after the scheduler attached");
-	dt = now_ms() - t_sched;
-	CHECK(WIFSIGNALED(f.status) && WTERMSIG(f.status) == SIGKILL,
-	      "status 0x%x, not SIGKILL", f.status);
-	CHECK(dt >= 200, "died %lld ms after attaching, before 200", dt);
-	diag("killed %lld ms after the scheduler attached", dt);
+	CHECK(killed_200ms_after(&f, &c, IPUSWAP_HOST_SCHED, "the scheduler attached"),
+	      "kill@0.2 with --fault-clock sched");
 	ok = true;
 out:
 	if (!ok)
