@@ -435,7 +435,7 @@ static void cas_exec(struct fw_pcie_op *op)
 
 	switch (x->kind) {
 	case FW_OP_STAGE:
-		x->r = ipuswap_stage(x->word, &x->seen, l->nr_cpus, x->c->cpu);
+		x->r = ipuswap_home_stage(x->word, &x->seen, l->nr_cpus, x->c->cpu);
 		if (x->s->cfg.on_stage)
 			x->t_ns = fw_pcie_clock();
 		break;
@@ -444,7 +444,7 @@ static void cas_exec(struct fw_pcie_op *op)
 					    x->idx, x->ver);
 		break;
 	case FW_OP_DECLINE:
-		x->r = ipuswap_decline(x->word, &x->seen, l->nr_cpus,
+		x->r = ipuswap_home_decline(x->word, &x->seen, l->nr_cpus,
 				       IPUSWAP_OWNER_FW);
 		break;
 	case FW_OP_WITHDRAW:

@@ -56,7 +56,7 @@ static bool ipuswap_home_checked(struct ipuswap_dev *idev, s32 idx, u64 *home,
 	if (ipuswap_home_repair(home, seen, nr_cpus))
 		return ipuswap_home_valid(*seen, nr_cpus);
 	if (test_bit(idx, idev->slot_queued))
-		ipuswap_enqueue(home, seen, nr_cpus, IPUSWAP_LOC_NONE);
+		ipuswap_home_enqueue(home, seen, nr_cpus, IPUSWAP_LOC_NONE);
 	return ipuswap_home_valid(*seen, nr_cpus);
 }
 
@@ -195,7 +195,7 @@ __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 	home = &ipuswap_slot(idev, idx)->home;
 	if (ipuswap_claim_word(idev, home) == IPUSWAP_OK) {
 		seen = ipuswap_load(home);
-		ipuswap_destroy(home, &seen, idev->layout.nr_cpus);
+		ipuswap_home_destroy(home, &seen, idev->layout.nr_cpus);
 	}
 	clear_bit(idx, idev->slot_queued);
 	clear_bit(idx, idev->slot_used);
@@ -231,7 +231,7 @@ __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 	}
 	/* Before the CAS: a take on another CPU may clear it right after. */
 	set_bit(idx, idev->slot_queued);
-	r = ipuswap_enqueue(home, &seen, idev->layout.nr_cpus,
+	r = ipuswap_home_enqueue(home, &seen, idev->layout.nr_cpus,
 			    hint >= 0 ? hint : IPUSWAP_LOC_NONE);
 	if (r) {
 		clear_bit(idx, idev->slot_queued);
@@ -327,11 +327,11 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 	if (!ipuswap_home_checked(idev, idx, home, &seen))
 		r = IPUSWAP_R_BAD_WORD;
 	else if (allowed)
-		r = ipuswap_take(home, &seen, idev->layout.nr_cpus, cpu, IPUSWAP_CELL_VER(cw));
+		r = ipuswap_home_take(home, &seen, idev->layout.nr_cpus, cpu, IPUSWAP_CELL_VER(cw));
 	if (r == IPUSWAP_R_NOT_ALLOWED &&
 	    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
 	    IPUSWAP_HOME_VER(seen) == IPUSWAP_CELL_VER(cw))
-		ipuswap_decline(home, &seen, idev->layout.nr_cpus, IPUSWAP_OWNER_HOST);
+		ipuswap_home_decline(home, &seen, idev->layout.nr_cpus, IPUSWAP_OWNER_HOST);
 	/* The home word decided; the cell only tells the firmware. */
 	ipuswap_cell_answer(&cell->decision, &cw, idev->layout.nr_tasks, r);
 	if (r) {
@@ -383,7 +383,7 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 		ret = -IPUSWAP_R_DECLINED;
 		goto out;
 	}
-	r = ipuswap_self_serve(home, &seen, idev->layout.nr_cpus, cpu);
+	r = ipuswap_home_self_serve(home, &seen, idev->layout.nr_cpus, cpu);
 	if (r) {
 		ret = r == IPUSWAP_R_STATE ? -IPUSWAP_R_STATE : ipuswap_fail(idev, r);
 		goto out;
@@ -444,7 +444,7 @@ __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 	WRITE_ONCE(t->runtime_ns, READ_ONCE(t->runtime_ns) + runtime_ns);
 	if (ipuswap_home_checked(idev, idx, &t->home, &seen) &&
 	    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT &&
-	    ipuswap_stop(&t->home, &seen, idev->layout.nr_cpus) == IPUSWAP_OK)
+	    ipuswap_home_stop(&t->home, &seen, idev->layout.nr_cpus) == IPUSWAP_OK)
 		ipuswap_count(idev, IPUSWAP_ST_STOP);
 out:
 	rcu_read_unlock();
@@ -473,7 +473,7 @@ __bpf_kfunc s32 ipuswap_task_retract(s32 idx)
 		r = IPUSWAP_R_BAD_WORD;
 		if (!ipuswap_home_checked(idev, idx, home, &seen))
 			continue;
-		r = ipuswap_retract(home, &seen, idev->layout.nr_cpus);
+		r = ipuswap_home_retract(home, &seen, idev->layout.nr_cpus);
 		if (r != IPUSWAP_R_STALE)
 			break;
 	}

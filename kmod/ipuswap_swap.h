@@ -109,7 +109,7 @@ static inline enum ipuswap_reason ipuswap_expect(__u64 seen, __u32 nr_cpus, __u8
 
 /* host: a new task gets a slot. */
 static inline enum ipuswap_reason
-ipuswap_create(__u64 *home, __u64 *seen, __u32 nr_cpus)
+ipuswap_home_create(__u64 *home, __u64 *seen, __u32 nr_cpus)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_FREE);
 
@@ -119,7 +119,7 @@ ipuswap_create(__u64 *home, __u64 *seen, __u32 nr_cpus)
 
 /* host: the task's slot is released. */
 static inline enum ipuswap_reason
-ipuswap_destroy(__u64 *home, __u64 *seen, __u32 nr_cpus)
+ipuswap_home_destroy(__u64 *home, __u64 *seen, __u32 nr_cpus)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_HOST);
 
@@ -129,7 +129,7 @@ ipuswap_destroy(__u64 *home, __u64 *seen, __u32 nr_cpus)
 
 /* host: the task became runnable; hint is the CPU it prefers (or NONE). */
 static inline enum ipuswap_reason
-ipuswap_enqueue(__u64 *home, __u64 *seen, __u32 nr_cpus, __u16 hint)
+ipuswap_home_enqueue(__u64 *home, __u64 *seen, __u32 nr_cpus, __u16 hint)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_HOST);
 
@@ -143,7 +143,7 @@ ipuswap_enqueue(__u64 *home, __u64 *seen, __u32 nr_cpus, __u16 hint)
 
 /* firmware, PROPOSE: offer a queued task to `cpu`. */
 static inline enum ipuswap_reason
-ipuswap_stage(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
+ipuswap_home_stage(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_QUEUED);
 
@@ -160,7 +160,7 @@ ipuswap_stage(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
  * proposal named version `ver`; if the word moved since, nothing happens.
  */
 static inline enum ipuswap_reason
-ipuswap_take(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu, __u32 ver)
+ipuswap_home_take(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu, __u32 ver)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_PROPOSE);
 
@@ -180,7 +180,7 @@ ipuswap_take(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu, __u32 ver)
  * the host never has to wait for anyone.
  */
 static inline enum ipuswap_reason
-ipuswap_self_serve(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
+ipuswap_home_self_serve(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
 {
 	__u8 st;
 
@@ -197,7 +197,7 @@ ipuswap_self_serve(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
 
 /* either side, ABORT: a proposal is withdrawn; the task is queued again. */
 static inline enum ipuswap_reason
-ipuswap_decline(__u64 *home, __u64 *seen, __u32 nr_cpus, __u8 who)
+ipuswap_home_decline(__u64 *home, __u64 *seen, __u32 nr_cpus, __u8 who)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_PROPOSE);
 
@@ -211,7 +211,7 @@ ipuswap_decline(__u64 *home, __u64 *seen, __u32 nr_cpus, __u8 who)
 
 /* host: the task stopped being runnable (or its attributes must change). */
 static inline enum ipuswap_reason
-ipuswap_retract(__u64 *home, __u64 *seen, __u32 nr_cpus)
+ipuswap_home_retract(__u64 *home, __u64 *seen, __u32 nr_cpus)
 {
 	__u8 st;
 
@@ -226,7 +226,7 @@ ipuswap_retract(__u64 *home, __u64 *seen, __u32 nr_cpus)
 
 /* host: a committed task stopped running on its CPU. */
 static inline enum ipuswap_reason
-ipuswap_stop(__u64 *home, __u64 *seen, __u32 nr_cpus)
+ipuswap_home_stop(__u64 *home, __u64 *seen, __u32 nr_cpus)
 {
 	enum ipuswap_reason r = ipuswap_expect(*seen, nr_cpus, IPUSWAP_TASK_COMMIT);
 

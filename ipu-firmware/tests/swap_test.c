@@ -71,58 +71,58 @@ static bool t_home_success(void)
 {
 	__u64 w = H(FREE, NONE, NONE, 7), s = w;
 
-	DONE("create", ipuswap_create(&w, &s, NCPU),
+	DONE("create", ipuswap_home_create(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 8));
-	DONE("enqueue hint 2", ipuswap_enqueue(&w, &s, NCPU, 2),
+	DONE("enqueue hint 2", ipuswap_home_enqueue(&w, &s, NCPU, 2),
 	     H(QUEUED, HOST, 2, 9));
-	DONE("stage cpu 3", ipuswap_stage(&w, &s, NCPU, 3),
+	DONE("stage cpu 3", ipuswap_home_stage(&w, &s, NCPU, 3),
 	     H(PROPOSE, FW, 3, 10));
-	DONE("take cpu 3 v10", ipuswap_take(&w, &s, NCPU, 3, 10),
+	DONE("take cpu 3 v10", ipuswap_home_take(&w, &s, NCPU, 3, 10),
 	     H(COMMIT, HOST, 3, 11));
-	DONE("stop", ipuswap_stop(&w, &s, NCPU),
+	DONE("stop", ipuswap_home_stop(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 12));
-	DONE("enqueue no hint", ipuswap_enqueue(&w, &s, NCPU, NONE),
+	DONE("enqueue no hint", ipuswap_home_enqueue(&w, &s, NCPU, NONE),
 	     H(QUEUED, HOST, NONE, 13));
-	DONE("self_serve QUEUED", ipuswap_self_serve(&w, &s, NCPU, 1),
+	DONE("self_serve QUEUED", ipuswap_home_self_serve(&w, &s, NCPU, 1),
 	     H(COMMIT, HOST, 1, 14));
-	DONE("stop", ipuswap_stop(&w, &s, NCPU),
+	DONE("stop", ipuswap_home_stop(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 15));
 	/* A hint the host does not have becomes "no hint". */
-	DONE("enqueue hint out of range", ipuswap_enqueue(&w, &s, NCPU, NCPU),
+	DONE("enqueue hint out of range", ipuswap_home_enqueue(&w, &s, NCPU, NCPU),
 	     H(QUEUED, HOST, NONE, 16));
-	DONE("stage cpu 0", ipuswap_stage(&w, &s, NCPU, 0),
+	DONE("stage cpu 0", ipuswap_home_stage(&w, &s, NCPU, 0),
 	     H(PROPOSE, FW, 0, 17));
 	/* Another CPU may serve a task proposed elsewhere: never wait. */
-	DONE("self_serve PROPOSE(0) on 2", ipuswap_self_serve(&w, &s, NCPU, 2),
+	DONE("self_serve PROPOSE(0) on 2", ipuswap_home_self_serve(&w, &s, NCPU, 2),
 	     H(COMMIT, HOST, 2, 18));
-	DONE("stop", ipuswap_stop(&w, &s, NCPU),
+	DONE("stop", ipuswap_home_stop(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 19));
-	DONE("enqueue", ipuswap_enqueue(&w, &s, NCPU, 1),
+	DONE("enqueue", ipuswap_home_enqueue(&w, &s, NCPU, 1),
 	     H(QUEUED, HOST, 1, 20));
-	DONE("retract QUEUED", ipuswap_retract(&w, &s, NCPU),
+	DONE("retract QUEUED", ipuswap_home_retract(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 21));
-	DONE("enqueue", ipuswap_enqueue(&w, &s, NCPU, 1),
+	DONE("enqueue", ipuswap_home_enqueue(&w, &s, NCPU, 1),
 	     H(QUEUED, HOST, 1, 22));
-	DONE("stage cpu 2", ipuswap_stage(&w, &s, NCPU, 2),
+	DONE("stage cpu 2", ipuswap_home_stage(&w, &s, NCPU, 2),
 	     H(PROPOSE, FW, 2, 23));
-	DONE("retract PROPOSE", ipuswap_retract(&w, &s, NCPU),
+	DONE("retract PROPOSE", ipuswap_home_retract(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 24));
-	DONE("enqueue", ipuswap_enqueue(&w, &s, NCPU, 1),
+	DONE("enqueue", ipuswap_home_enqueue(&w, &s, NCPU, 1),
 	     H(QUEUED, HOST, 1, 25));
-	DONE("stage cpu 2", ipuswap_stage(&w, &s, NCPU, 2),
+	DONE("stage cpu 2", ipuswap_home_stage(&w, &s, NCPU, 2),
 	     H(PROPOSE, FW, 2, 26));
 	/* Decline keeps the proposed CPU as the hint and records who. */
-	DONE("decline by fw", ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW),
+	DONE("decline by fw", ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW),
 	     H(QUEUED, FW, 2, 27));
-	DONE("stage a fw-owned QUEUED", ipuswap_stage(&w, &s, NCPU, 1),
+	DONE("stage a fw-owned QUEUED", ipuswap_home_stage(&w, &s, NCPU, 1),
 	     H(PROPOSE, FW, 1, 28));
-	DONE("decline by host", ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_HOST),
+	DONE("decline by host", ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_HOST),
 	     H(QUEUED, HOST, 1, 29));
-	DONE("retract", ipuswap_retract(&w, &s, NCPU),
+	DONE("retract", ipuswap_home_retract(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 30));
-	DONE("destroy", ipuswap_destroy(&w, &s, NCPU),
+	DONE("destroy", ipuswap_home_destroy(&w, &s, NCPU),
 	     H(FREE, HOST, NONE, 31));
-	DONE("create from host-freed slot", ipuswap_create(&w, &s, NCPU),
+	DONE("create from host-freed slot", ipuswap_home_create(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 32));
 	return cur_ok;
 }
@@ -131,7 +131,7 @@ static bool t_version_wraps(void)
 {
 	__u64 w = H(FREE, NONE, NONE, 0xffffffffu), s = w;
 
-	DONE("create at version 2^32-1", ipuswap_create(&w, &s, NCPU),
+	DONE("create at version 2^32-1", ipuswap_home_create(&w, &s, NCPU),
 	     H(HOST, HOST, NONE, 0));
 	return cur_ok;
 }
@@ -192,15 +192,15 @@ static bool t_stale(void)
 		enum ipuswap_reason r = IPUSWAP_OK;
 
 		switch (cases[i].op) {
-		case 0: r = ipuswap_create(&w, &s, NCPU); break;
-		case 1: r = ipuswap_enqueue(&w, &s, NCPU, 0); break;
-		case 2: r = ipuswap_stage(&w, &s, NCPU, 0); break;
-		case 3: r = ipuswap_self_serve(&w, &s, NCPU, 0); break;
-		case 4: r = ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW); break;
-		case 5: r = ipuswap_retract(&w, &s, NCPU); break;
-		case 6: r = ipuswap_stop(&w, &s, NCPU); break;
-		case 7: r = ipuswap_destroy(&w, &s, NCPU); break;
-		case 8: r = ipuswap_take(&w, &s, NCPU, 1, 1); break;
+		case 0: r = ipuswap_home_create(&w, &s, NCPU); break;
+		case 1: r = ipuswap_home_enqueue(&w, &s, NCPU, 0); break;
+		case 2: r = ipuswap_home_stage(&w, &s, NCPU, 0); break;
+		case 3: r = ipuswap_home_self_serve(&w, &s, NCPU, 0); break;
+		case 4: r = ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW); break;
+		case 5: r = ipuswap_home_retract(&w, &s, NCPU); break;
+		case 6: r = ipuswap_home_stop(&w, &s, NCPU); break;
+		case 7: r = ipuswap_home_destroy(&w, &s, NCPU); break;
+		case 8: r = ipuswap_home_take(&w, &s, NCPU, 1, 1); break;
 		}
 		EXPECT(r == IPUSWAP_R_STALE, "%s: reason %d", cases[i].name, r);
 		EXPECT(w == cases[i].moved, "%s: word changed to %#llx", cases[i].name,
@@ -220,14 +220,14 @@ static bool t_stale(void)
 static bool t_seen_not_refreshed(void)
 {
 	__u64 w = H(HOST, HOST, NONE, 5), s = H(QUEUED, HOST, 1, 3);
-	enum ipuswap_reason r = ipuswap_enqueue(&w, &s, NCPU, 0);
+	enum ipuswap_reason r = ipuswap_home_enqueue(&w, &s, NCPU, 0);
 
 	EXPECT(r == IPUSWAP_R_STATE && w == H(HOST, HOST, NONE, 5) &&
 	       s == H(QUEUED, HOST, 1, 3), "enqueue with a stale QUEUED reading: "
 	       "r %d w %#llx s %#llx", r, (ull)w, (ull)s);
 	w = H(COMMIT, HOST, 1, 12);
 	s = H(PROPOSE, FW, 1, 10);
-	r = ipuswap_take(&w, &s, NCPU, 1, 11);
+	r = ipuswap_home_take(&w, &s, NCPU, 1, 11);
 	EXPECT(r == IPUSWAP_R_STALE && w == H(COMMIT, HOST, 1, 12) &&
 	       s == H(PROPOSE, FW, 1, 10), "take refused on seen's version: "
 	       "r %d s %#llx", r, (ull)s);
@@ -239,16 +239,16 @@ static bool t_take_version(void)
 {
 	__u64 w = H(PROPOSE, FW, 2, 10), s = w, before = w;
 
-	REFUSED("take older version", ipuswap_take(&w, &s, NCPU, 2, 9),
+	REFUSED("take older version", ipuswap_home_take(&w, &s, NCPU, 2, 9),
 		IPUSWAP_R_STALE, before, before);
-	REFUSED("take newer version", ipuswap_take(&w, &s, NCPU, 2, 11),
+	REFUSED("take newer version", ipuswap_home_take(&w, &s, NCPU, 2, 11),
 		IPUSWAP_R_STALE, before, before);
 	/* Not PROPOSE any more: the proposal is stale, not an illegal request. */
 	w = s = before = H(COMMIT, HOST, 2, 11);
-	REFUSED("take a COMMIT", ipuswap_take(&w, &s, NCPU, 2, 10),
+	REFUSED("take a COMMIT", ipuswap_home_take(&w, &s, NCPU, 2, 10),
 		IPUSWAP_R_STALE, before, before);
 	w = s = before = H(QUEUED, FW, 2, 11);
-	REFUSED("take a declined", ipuswap_take(&w, &s, NCPU, 2, 10),
+	REFUSED("take a declined", ipuswap_home_take(&w, &s, NCPU, 2, 10),
 		IPUSWAP_R_STALE, before, before);
 	return cur_ok;
 }
@@ -288,29 +288,29 @@ static bool t_state(void)
 		REFUSED(name, call, IPUSWAP_R_STATE, word, word);	\
 	} while (0)
 
-	REFUSE_STATE("create on HOST", hst, ipuswap_create(&w, &s, NCPU));
-	REFUSE_STATE("create on QUEUED", q, ipuswap_create(&w, &s, NCPU));
-	REFUSE_STATE("enqueue on QUEUED", q, ipuswap_enqueue(&w, &s, NCPU, 0));
-	REFUSE_STATE("enqueue on COMMIT", com, ipuswap_enqueue(&w, &s, NCPU, 0));
-	REFUSE_STATE("enqueue on FREE", fre, ipuswap_enqueue(&w, &s, NCPU, 0));
-	REFUSE_STATE("stage on HOST", hst, ipuswap_stage(&w, &s, NCPU, 0));
-	REFUSE_STATE("stage on PROPOSE", pro, ipuswap_stage(&w, &s, NCPU, 0));
-	REFUSE_STATE("stage on COMMIT", com, ipuswap_stage(&w, &s, NCPU, 0));
-	REFUSE_STATE("self_serve on HOST", hst, ipuswap_self_serve(&w, &s, NCPU, 0));
-	REFUSE_STATE("self_serve on COMMIT", com, ipuswap_self_serve(&w, &s, NCPU, 0));
-	REFUSE_STATE("self_serve on FREE", fre, ipuswap_self_serve(&w, &s, NCPU, 0));
+	REFUSE_STATE("create on HOST", hst, ipuswap_home_create(&w, &s, NCPU));
+	REFUSE_STATE("create on QUEUED", q, ipuswap_home_create(&w, &s, NCPU));
+	REFUSE_STATE("enqueue on QUEUED", q, ipuswap_home_enqueue(&w, &s, NCPU, 0));
+	REFUSE_STATE("enqueue on COMMIT", com, ipuswap_home_enqueue(&w, &s, NCPU, 0));
+	REFUSE_STATE("enqueue on FREE", fre, ipuswap_home_enqueue(&w, &s, NCPU, 0));
+	REFUSE_STATE("stage on HOST", hst, ipuswap_home_stage(&w, &s, NCPU, 0));
+	REFUSE_STATE("stage on PROPOSE", pro, ipuswap_home_stage(&w, &s, NCPU, 0));
+	REFUSE_STATE("stage on COMMIT", com, ipuswap_home_stage(&w, &s, NCPU, 0));
+	REFUSE_STATE("self_serve on HOST", hst, ipuswap_home_self_serve(&w, &s, NCPU, 0));
+	REFUSE_STATE("self_serve on COMMIT", com, ipuswap_home_self_serve(&w, &s, NCPU, 0));
+	REFUSE_STATE("self_serve on FREE", fre, ipuswap_home_self_serve(&w, &s, NCPU, 0));
 	REFUSE_STATE("decline on QUEUED", q,
-		     ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW));
+		     ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW));
 	REFUSE_STATE("decline on COMMIT", com,
-		     ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_HOST));
-	REFUSE_STATE("retract on HOST", hst, ipuswap_retract(&w, &s, NCPU));
-	REFUSE_STATE("retract on COMMIT", com, ipuswap_retract(&w, &s, NCPU));
-	REFUSE_STATE("stop on QUEUED", q, ipuswap_stop(&w, &s, NCPU));
-	REFUSE_STATE("stop on PROPOSE", pro, ipuswap_stop(&w, &s, NCPU));
-	REFUSE_STATE("stop on HOST", hst, ipuswap_stop(&w, &s, NCPU));
-	REFUSE_STATE("destroy on QUEUED", q, ipuswap_destroy(&w, &s, NCPU));
-	REFUSE_STATE("destroy on COMMIT", com, ipuswap_destroy(&w, &s, NCPU));
-	REFUSE_STATE("destroy on FREE", fre, ipuswap_destroy(&w, &s, NCPU));
+		     ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_HOST));
+	REFUSE_STATE("retract on HOST", hst, ipuswap_home_retract(&w, &s, NCPU));
+	REFUSE_STATE("retract on COMMIT", com, ipuswap_home_retract(&w, &s, NCPU));
+	REFUSE_STATE("stop on QUEUED", q, ipuswap_home_stop(&w, &s, NCPU));
+	REFUSE_STATE("stop on PROPOSE", pro, ipuswap_home_stop(&w, &s, NCPU));
+	REFUSE_STATE("stop on HOST", hst, ipuswap_home_stop(&w, &s, NCPU));
+	REFUSE_STATE("destroy on QUEUED", q, ipuswap_home_destroy(&w, &s, NCPU));
+	REFUSE_STATE("destroy on COMMIT", com, ipuswap_home_destroy(&w, &s, NCPU));
+	REFUSE_STATE("destroy on FREE", fre, ipuswap_home_destroy(&w, &s, NCPU));
 
 	REFUSE_STATE("cell propose on PROPOSE", C(PROPOSE, 0, 1, 1),
 		     ipuswap_cell_propose(&w, &s, NTASK, 2, 2));
@@ -343,15 +343,15 @@ static bool t_bad_index_cpu(void)
 		IPUSWAP_R_BAD_INDEX, before, before);
 
 	w = s = before = H(QUEUED, HOST, 1, 5);
-	REFUSED("stage cpu == nr_cpus", ipuswap_stage(&w, &s, NCPU, NCPU),
+	REFUSED("stage cpu == nr_cpus", ipuswap_home_stage(&w, &s, NCPU, NCPU),
 		IPUSWAP_R_BAD_CPU, before, before);
-	REFUSED("stage cpu 2^32-1", ipuswap_stage(&w, &s, NCPU, 0xffffffffu),
+	REFUSED("stage cpu 2^32-1", ipuswap_home_stage(&w, &s, NCPU, 0xffffffffu),
 		IPUSWAP_R_BAD_CPU, before, before);
-	REFUSED("self_serve cpu == nr_cpus", ipuswap_self_serve(&w, &s, NCPU, NCPU),
+	REFUSED("self_serve cpu == nr_cpus", ipuswap_home_self_serve(&w, &s, NCPU, NCPU),
 		IPUSWAP_R_BAD_CPU, before, before);
 	/* A proposal for CPU 1 cannot be taken by CPU 0, even at its version. */
 	w = s = before = H(PROPOSE, FW, 1, 6);
-	REFUSED("take by the wrong cpu", ipuswap_take(&w, &s, NCPU, 0, 6),
+	REFUSED("take by the wrong cpu", ipuswap_home_take(&w, &s, NCPU, 0, 6),
 		IPUSWAP_R_BAD_CPU, before, before);
 	return cur_ok;
 }
@@ -423,15 +423,15 @@ static bool t_bad_word(void)
 				"destroy" };
 
 			switch (op) {
-			case 0: r = ipuswap_create(&w, &s, NCPU); break;
-			case 1: r = ipuswap_enqueue(&w, &s, NCPU, 0); break;
-			case 2: r = ipuswap_stage(&w, &s, NCPU, 0); break;
-			case 3: r = ipuswap_take(&w, &s, NCPU, 1, 1); break;
-			case 4: r = ipuswap_self_serve(&w, &s, NCPU, 0); break;
-			case 5: r = ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW); break;
-			case 6: r = ipuswap_retract(&w, &s, NCPU); break;
-			case 7: r = ipuswap_stop(&w, &s, NCPU); break;
-			case 8: r = ipuswap_destroy(&w, &s, NCPU); break;
+			case 0: r = ipuswap_home_create(&w, &s, NCPU); break;
+			case 1: r = ipuswap_home_enqueue(&w, &s, NCPU, 0); break;
+			case 2: r = ipuswap_home_stage(&w, &s, NCPU, 0); break;
+			case 3: r = ipuswap_home_take(&w, &s, NCPU, 1, 1); break;
+			case 4: r = ipuswap_home_self_serve(&w, &s, NCPU, 0); break;
+			case 5: r = ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_FW); break;
+			case 6: r = ipuswap_home_retract(&w, &s, NCPU); break;
+			case 7: r = ipuswap_home_stop(&w, &s, NCPU); break;
+			case 8: r = ipuswap_home_destroy(&w, &s, NCPU); break;
 			}
 			EXPECT(r == IPUSWAP_R_BAD_WORD && w == bad[i] && s == bad[i],
 			       "%s of %#llx: reason %d, word %#llx", n[op], (ull)bad[i],
@@ -443,9 +443,9 @@ static bool t_bad_word(void)
 		__u64 w = H(PROPOSE, FW, 1, 1), s = w, before = w;
 
 		REFUSED("decline by nobody",
-			ipuswap_decline(&w, &s, NCPU, IPUSWAP_OWNER_NONE),
+			ipuswap_home_decline(&w, &s, NCPU, IPUSWAP_OWNER_NONE),
 			IPUSWAP_R_BAD_WORD, before, before);
-		REFUSED("decline by owner 7", ipuswap_decline(&w, &s, NCPU, 7),
+		REFUSED("decline by owner 7", ipuswap_home_decline(&w, &s, NCPU, 7),
 			IPUSWAP_R_BAD_WORD, before, before);
 	}
 	return cur_ok;
@@ -839,7 +839,7 @@ static bool t_engine_stages(void)
 
 	/* The host takes and answers; the engine counts it and charges vtime. */
 	seen = hw;
-	EXPECT(!ipuswap_take(&task(&w, 3)->home, &seen, 4, 2, 11), "take");
+	EXPECT(!ipuswap_home_take(&task(&w, 3)->home, &seen, 4, 2, 11), "take");
 	seen = cw;
 	EXPECT(!ipuswap_cell_answer(cell(&w, 2), &seen, w.l.nr_tasks, IPUSWAP_OK), "answer");
 	steps(s, 200);

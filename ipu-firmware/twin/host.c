@@ -216,7 +216,7 @@ static void enqueue(struct hctx *h, uint32_t idx, __u64 held, uint32_t hint)
 	atomic_store(&g->enq_ns, twin_now());
 	ghost_move(tw, idx, G_HOST, G_QUEUED, "enqueue of");
 	t0 = twin_now();
-	r = ipuswap_enqueue(home_of(tw, idx), &seen, tw->l.nr_cpus,
+	r = ipuswap_home_enqueue(home_of(tw, idx), &seen, tw->l.nr_cpus,
 			    (__u16)(hint < tw->l.nr_cpus ? hint : IPUSWAP_LOC_NONE));
 	t1 = twin_now();
 	hist_add(&h->st.h_enq, t1 - t0);
@@ -326,7 +326,7 @@ static void retract_random(struct hctx *h)
 	 */
 	for (tries = 0; tries < 3; tries++) {
 		t0 = twin_now();
-		r = ipuswap_retract(home, &seen, tw->l.nr_cpus);
+		r = ipuswap_home_retract(home, &seen, tw->l.nr_cpus);
 		t1 = twin_now();
 		if (r != IPUSWAP_R_STATE)
 			hist_add(&h->st.h_retract, t1 - t0);
@@ -396,14 +396,14 @@ static int take(struct hctx *h, uint32_t cpu, __u64 cw, __u64 *held)
 	    IPUSWAP_HOME_STATE(pre) == IPUSWAP_TASK_PROPOSE &&
 	    IPUSWAP_HOME_VER(pre) == ver && IPUSWAP_HOME_LOC(pre) == cpu) {
 		/* Refuse, and give the task back to the runqueue. */
-		ipuswap_decline(home, &seen, tw->l.nr_cpus, IPUSWAP_OWNER_HOST);
+		ipuswap_home_decline(home, &seen, tw->l.nr_cpus, IPUSWAP_OWNER_HOST);
 		h->st.not_allowed++;
 		h->st.take_fail[IPUSWAP_R_NOT_ALLOWED]++;
 		answer(h, cell, cw, IPUSWAP_R_NOT_ALLOWED);
 		return -1;
 	}
 	t0 = twin_now();
-	r = ipuswap_take(home, &seen, tw->l.nr_cpus, cpu, ver);
+	r = ipuswap_home_take(home, &seen, tw->l.nr_cpus, cpu, ver);
 	t1 = twin_now();
 	hist_add(&h->st.h_take, t1 - t0);
 	if (r == IPUSWAP_OK) {
@@ -464,7 +464,7 @@ static int self_serve(struct hctx *h, uint32_t cpu, __u64 *held)
 		/* Unfiltered too: running or retracted tasks must be refused. */
 		for (retry = 0; retry < 3; retry++) {
 			t0 = twin_now();
-			r = ipuswap_self_serve(home, &seen, tw->l.nr_cpus, cpu);
+			r = ipuswap_home_self_serve(home, &seen, tw->l.nr_cpus, cpu);
 			t1 = twin_now();
 			if (r != IPUSWAP_R_STATE)
 				hist_add(&h->st.h_self, t1 - t0);
@@ -528,7 +528,7 @@ static bool cpu_step(struct hctx *h, uint32_t cpu)
 	check_held(h, (uint32_t)idx, held, "while running");
 
 	seen = held;
-	if (ipuswap_stop(home_of(tw, (uint32_t)idx), &seen, tw->l.nr_cpus)) {
+	if (ipuswap_home_stop(home_of(tw, (uint32_t)idx), &seen, tw->l.nr_cpus)) {
 		VIOL(tw, "stop of running task %d failed: home %#llx", idx,
 		     (unsigned long long)seen);
 		return true;
@@ -667,7 +667,7 @@ void twin_create_tasks(struct twin *tw, uint64_t *rng)
 		struct ipuswap_task *t = ipuswap_task_at(tw->win, &tw->l, idx);
 
 		atomic_store(&tw->t[idx].where, G_HOST);
-		if (ipuswap_create(home, &seen, tw->l.nr_cpus)) {
+		if (ipuswap_home_create(home, &seen, tw->l.nr_cpus)) {
 			VIOL(tw, "create of task %u failed: %#llx", idx,
 			     (unsigned long long)seen);
 			continue;
@@ -745,7 +745,7 @@ void twin_final_check(struct twin *tw)
 			continue;
 		}
 		ghost_counts(tw, idx, "final state of");
-		if (ipuswap_destroy(home, &seen, tw->l.nr_cpus))
+		if (ipuswap_home_destroy(home, &seen, tw->l.nr_cpus))
 			VIOL(tw, "destroy of task %u failed: %#llx", idx,
 			     (unsigned long long)seen);
 	}

@@ -71,7 +71,7 @@
  *                 FW_DOORBELL adds a lossy kick). The progress property
  *                 fails. KICK_PROPOSED, the fix: a CPU that leaves a task
  *                 to the CPU it is proposed for kicks that CPU.
- *   TAKE_NO_VERSION  ipuswap_take() without its version compare (the CAS
+ *   TAKE_NO_VERSION  ipuswap_home_take() without its version compare (the CAS
  *                 stays): invariant (3) fails -- a newer proposal than the
  *                 cell names is committed -- but (1), (2), (4) still hold.
  *   HOST_WAITS    the host does not self-serve PROPOSE tasks (it waits for
