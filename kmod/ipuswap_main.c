@@ -352,23 +352,6 @@ static const char * const ipuswap_stat_names[IPUSWAP_NR_SCHED_STATS] = {
 	[IPUSWAP_ST_RETRACT] = "retracts",
 };
 
-static const char * const ipuswap_reason_names[IPUSWAP_NR_FITO_REASONS] = {
-	[IPUSWAP_OK] = "ok",
-	[IPUSWAP_R_STALE] = "stale",
-	[IPUSWAP_R_STATE] = "state",
-	[IPUSWAP_R_BAD_INDEX] = "bad_index",
-	[IPUSWAP_R_BAD_CPU] = "bad_cpu",
-	[IPUSWAP_R_BAD_WORD] = "bad_word",
-	[IPUSWAP_R_NOT_ALLOWED] = "not_allowed",
-	[IPUSWAP_R_DECLINED] = "declined",
-	[IPUSWAP_R_TAKEN] = "taken",
-	[IPUSWAP_R_NO_PROPOSAL] = "no_proposal",
-	[IPUSWAP_R_NO_IPU] = "no_ipu",
-	[IPUSWAP_R_TARGET_STALE] = "target_stale",
-	[IPUSWAP_R_AGENT_STALE] = "agent_stale",
-	[IPUSWAP_R_NOT_RUNNABLE] = "not_runnable",
-};
-
 static const char * const ipuswap_fito_stat_names[IPUSWAP_NR_FITO_STATS] = {
 	[IPUSWAP_FS_EVENTS] = "events",
 	[IPUSWAP_FS_DOORBELLS] = "doorbells",
@@ -426,7 +409,7 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 		seq_printf(m, "%s=%llu\n", ipuswap_stat_names[i],
 			   ipuswap_sched_sum(idev, IPUSWAP_SK_COUNT, i));
 	for (i = IPUSWAP_R_STALE; i < IPUSWAP_NR_FITO_REASONS; i++)
-		seq_printf(m, "abort_%s=%llu\n", ipuswap_reason_names[i],
+		seq_printf(m, "abort_%s=%llu\n", ipuswap_reason_name(i),
 			   ipuswap_sched_sum(idev, IPUSWAP_SK_ABORT, i));
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),

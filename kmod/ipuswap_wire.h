@@ -175,7 +175,9 @@ enum ipuswap_cell_state {
 
 /*
  * Why a transition did not happen. Every abort leaves the word exactly as
- * it was and is counted by reason on the side that saw it.
+ * it was and is counted by reason on the side that saw it. The values are
+ * wire format (an ABORT cell carries one); their names are in
+ * ipuswap_reason_name(), the only table of them.
  */
 enum ipuswap_reason {
 	IPUSWAP_OK		= 0,
@@ -189,7 +191,9 @@ enum ipuswap_reason {
 	IPUSWAP_R_TAKEN		= 8,	/* the host served the task itself */
 	/* Host-side outcomes, counted but never written into a cell: */
 	IPUSWAP_R_NO_PROPOSAL	= 9,	/* the CPU's cell held no proposal */
-	IPUSWAP_R_NO_IPU	= 10,	/* no IPU bound, or slot not in use */
+	IPUSWAP_R_NO_IPU	= 10,	/* no IPU bound, or no scheduler attached */
+	IPUSWAP_R_BAD_ARG	= 11,	/* a kfunc argument is invalid */
+	IPUSWAP_R_ELSEWHERE	= 12,	/* proposed to another (online) CPU */
 	IPUSWAP_NR_REASONS,
 };
 
@@ -365,6 +369,33 @@ enum ipuswap_fito_reason {
 	IPUSWAP_R_NOT_RUNNABLE,		/* task not queued on the host */
 	IPUSWAP_NR_FITO_REASONS,
 };
+
+#ifndef __bpf__
+/* The name of a reason of either protocol; "?" for any other value. */
+static inline const char *ipuswap_reason_name(unsigned int r)
+{
+	static const char *const names[IPUSWAP_NR_FITO_REASONS] = {
+		[IPUSWAP_OK] = "ok",
+		[IPUSWAP_R_STALE] = "stale",
+		[IPUSWAP_R_STATE] = "state",
+		[IPUSWAP_R_BAD_INDEX] = "bad_index",
+		[IPUSWAP_R_BAD_CPU] = "bad_cpu",
+		[IPUSWAP_R_BAD_WORD] = "bad_word",
+		[IPUSWAP_R_NOT_ALLOWED] = "not_allowed",
+		[IPUSWAP_R_DECLINED] = "declined",
+		[IPUSWAP_R_TAKEN] = "taken",
+		[IPUSWAP_R_NO_PROPOSAL] = "no_proposal",
+		[IPUSWAP_R_NO_IPU] = "no_ipu",
+		[IPUSWAP_R_BAD_ARG] = "bad_arg",
+		[IPUSWAP_R_ELSEWHERE] = "elsewhere",
+		[IPUSWAP_R_TARGET_STALE] = "target_stale",
+		[IPUSWAP_R_AGENT_STALE] = "agent_stale",
+		[IPUSWAP_R_NOT_RUNNABLE] = "not_runnable",
+	};
+
+	return r < IPUSWAP_NR_FITO_REASONS && names[r] ? names[r] : "?";
+}
+#endif
 
 static inline int ipuswap_fito_layout(__u64 region_offset, __u64 region_size,
 				      __u32 nr_cpus, __u64 *rings_offset,

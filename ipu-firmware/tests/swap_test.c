@@ -1052,6 +1052,21 @@ static bool t_engine_range_and_stale_hdr(void)
 	return cur_ok;
 }
 
+/* Every reason either protocol can count has its own name. */
+static bool t_reason_names(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < IPUSWAP_NR_FITO_REASONS; i++) {
+		EXPECT(strcmp(ipuswap_reason_name(i), "?"), "reason %u has no name", i);
+		for (j = 0; j < i; j++)
+			EXPECT(strcmp(ipuswap_reason_name(i), ipuswap_reason_name(j)),
+			       "reasons %u and %u share a name", i, j);
+	}
+	EXPECT(!strcmp(ipuswap_reason_name(IPUSWAP_NR_FITO_REASONS), "?"), "out of range");
+	return cur_ok;
+}
+
 /* ---- TAP ------------------------------------------------------------------- */
 
 static const struct tap_test tests[] = {
@@ -1068,6 +1083,7 @@ static const struct tap_test tests[] = {
 	{ "BAD_WORD: every transition refuses malformed words", t_bad_word },
 	{ "ipuswap_cell_valid and malformed cells refused", t_cell_valid },
 	{ "repair: invalid home/cell words -> host view, valid refused", t_repair },
+	{ "reason names: one per reason, none shared", t_reason_names },
 	{ "ipuswap_layout: sizes, limits, cache-aligned stride", t_layout },
 	{ "fw_pcie: latencies, several in flight, bulk bandwidth, scale", t_pcie_model },
 	{ "fw_sched: header validation refuses every bad field", t_hdr_validate },

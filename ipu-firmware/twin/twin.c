@@ -346,14 +346,6 @@ static int twin_run(const struct twin_cfg *cfg, struct twin_result *res)
 
 /* ---- reporting ----------------------------------------------------------------- */
 
-static const char *const reason_name[IPUSWAP_NR_REASONS] = {
-	[IPUSWAP_OK] = "ok", [IPUSWAP_R_STALE] = "stale",
-	[IPUSWAP_R_STATE] = "state", [IPUSWAP_R_BAD_INDEX] = "bad_index",
-	[IPUSWAP_R_BAD_CPU] = "bad_cpu", [IPUSWAP_R_BAD_WORD] = "bad_word",
-	[IPUSWAP_R_NOT_ALLOWED] = "not_allowed", [IPUSWAP_R_DECLINED] = "declined",
-	[IPUSWAP_R_TAKEN] = "taken",
-};
-
 static void print_reasons(const char *what, const uint64_t *v)
 {
 	unsigned int i;
@@ -361,8 +353,8 @@ static void print_reasons(const char *what, const uint64_t *v)
 
 	for (i = 1; i < IPUSWAP_NR_REASONS; i++)
 		if (v[i]) {
-			printf("%s%s=%llu", any ? " " : "", reason_name[i] ?
-			       reason_name[i] : "?", (unsigned long long)v[i]);
+			printf("%s%s=%llu", any ? " " : "", ipuswap_reason_name(i),
+			       (unsigned long long)v[i]);
 			any = true;
 		}
 	if (!any)
