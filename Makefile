@@ -42,11 +42,13 @@ kernel:
 
 # Kbuild of 6.12 puts objects next to the sources of an external module, so
 # build from a mirror of symlinks in $(O)/kbuild to keep the tree clean.
+# O= : our O reaches the kernel's make through MAKEFLAGS, where it would mean
+# the kernel's own output directory.
 module: kernel
 	$(Q)mkdir -p $(O)/kbuild/kmod
 	$(Q)ln -sf $(CURDIR)/Kbuild $(O)/kbuild/Kbuild
 	$(Q)for f in $(KMOD_SRCS); do ln -sf $(CURDIR)/$$f $(O)/kbuild/$$f; done
-	$(Q)$(MAKE) -C $(KDIR) M=$(O)/kbuild W=1 modules $(if $(Q),-s)
+	$(Q)$(MAKE) -C $(KDIR) M=$(O)/kbuild O= W=1 modules $(if $(Q),-s)
 	$(Q)ln -sf kbuild/kmod/ipuswap.ko $(O)/ipuswap.ko
 	@echo "  MODULE  $(O)/ipuswap.ko"
 
