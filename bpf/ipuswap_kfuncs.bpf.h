@@ -40,7 +40,7 @@ s32 ipuswap_task_update(s32 idx, struct task_struct *p) __ksym;
 s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint) __ksym;
 void ipuswap_fito_dequeue(s32 idx) __ksym;
 void ipuswap_fito_update(s32 idx, struct task_struct *p) __ksym;
-s32 ipuswap_fito_serve_local(s32 idx, s32 cpu) __ksym;
+s32 ipuswap_fito_self_serve(s32 idx, s32 cpu) __ksym;
 s32 ipuswap_fito_txn_peek(s32 cpu) __ksym;
 s32 ipuswap_fito_request(s32 cpu, u64 timeout_ns) __ksym;
 s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed) __ksym;

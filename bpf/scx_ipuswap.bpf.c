@@ -366,7 +366,7 @@ static bool run_committed(struct task_struct *p, s32 r)
 	}
 	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
 	bpf_task_release(p);
-	stat_inc(IPUSWAP_STAT_STAGED);
+	stat_inc(IPUSWAP_STAT_TAKEN);
 	return true;
 }
 
@@ -395,7 +395,7 @@ static bool swap_take(s32 cpu)
  * No proposal (swap) or no decision in time (fito): serve a queued task
  * ourselves rather than wait.
  */
-static bool serve_local(s32 cpu)
+static bool self_serve(s32 cpu)
 {
 	bool steal = swap_steal || !ipuswap_fw_alive();
 	struct task_struct *p;
@@ -413,7 +413,7 @@ static bool serve_local(s32 cpu)
 			bpf_task_release(p);
 			continue;
 		}
-		r = mode == IPUSWAP_MODE_FITO ? ipuswap_fito_serve_local(idx, cpu) :
+		r = mode == IPUSWAP_MODE_FITO ? ipuswap_fito_self_serve(idx, cpu) :
 		    ipuswap_task_self_serve(idx, cpu, steal);
 		if (!r || r == -IPUSWAP_R_NO_IPU) {
 			/*
@@ -473,7 +473,7 @@ static bool fito_dispatch(s32 cpu)
 		if (fito_run(cpu, idx))
 			return true;
 	}
-	return serve_local(cpu);
+	return self_serve(cpu);
 }
 
 void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
@@ -484,7 +484,7 @@ void BPF_STRUCT_OPS(ipuswap_dispatch, s32 cpu, struct task_struct *prev)
 		return;
 	}
 	if (mode == IPUSWAP_MODE_FITO ? fito_dispatch(cpu) :
-	    swap_take(cpu) || serve_local(cpu)) {
+	    swap_take(cpu) || self_serve(cpu)) {
 		stat_inc(IPUSWAP_STAT_DISPATCH);
 		return;
 	}

@@ -219,7 +219,7 @@ static bool show_fito;
 static void print_module_stats(bool all_aborts)
 {
 	static const char * const keys[] = {
-		"dispatch_staged", "dispatch_self", "fw_alive", "fw_decisions",
+		"dispatch_taken", "dispatch_self", "fw_alive", "fw_decisions",
 		"fw_liveness",
 	};
 	char line[256];
@@ -270,12 +270,12 @@ static void print_stats(struct scx_ipuswap *skel)
 	}
 
 	printf("stats: enqueues=%llu dispatches=%llu local=%llu fallback=%llu "
-	       "staged=%llu self=%llu requeue=%llu host_aborts=%llu",
+	       "taken=%llu self=%llu requeue=%llu host_aborts=%llu",
 	       (unsigned long long)totals[IPUSWAP_STAT_ENQUEUE],
 	       (unsigned long long)totals[IPUSWAP_STAT_DISPATCH],
 	       (unsigned long long)totals[IPUSWAP_STAT_LOCAL],
 	       (unsigned long long)totals[IPUSWAP_STAT_FALLBACK],
-	       (unsigned long long)totals[IPUSWAP_STAT_STAGED],
+	       (unsigned long long)totals[IPUSWAP_STAT_TAKEN],
 	       (unsigned long long)totals[IPUSWAP_STAT_SELF],
 	       (unsigned long long)totals[IPUSWAP_STAT_REQUEUE],
 	       (unsigned long long)totals[IPUSWAP_STAT_ABORT]);

@@ -19,7 +19,7 @@ enum ipuswap_stat {
 	IPUSWAP_STAT_DISPATCH,	/* tasks moved from the shared DSQ to a CPU */
 	IPUSWAP_STAT_LOCAL,	/* per-CPU kthreads put straight on their CPU */
 	IPUSWAP_STAT_FW_SAMPLE,	/* firmware liveness samples taken */
-	IPUSWAP_STAT_STAGED,	/* swap: firmware's proposal committed */
+	IPUSWAP_STAT_TAKEN,	/* swap: firmware's proposal taken (committed) */
 	IPUSWAP_STAT_SELF,	/* swap: host served a queued task itself */
 	IPUSWAP_STAT_FALLBACK,	/* swap refused a task: fallback DSQ */
 	IPUSWAP_STAT_ABORT,	/* swap: a proposal or self-serve aborted */

@@ -46,7 +46,7 @@ enum ipuswap_fito_stat {
 	IPUSWAP_FS_WAITS,		/* dispatches that waited for the firmware */
 	IPUSWAP_FS_WAIT_NS,		/* ... total time waited */
 	IPUSWAP_FS_TIMEOUTS,		/* ... waits that ended without a decision */
-	IPUSWAP_FS_LOCAL,		/* tasks the host served without a decision */
+	IPUSWAP_FS_SELF,		/* tasks the host served itself, no decision */
 	IPUSWAP_NR_FITO_STATS,
 };
 

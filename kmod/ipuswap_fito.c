@@ -254,14 +254,14 @@ __bpf_kfunc void ipuswap_fito_update(s32 idx, struct task_struct *p)
 }
 
 /**
- * ipuswap_fito_serve_local - the host runs queued task @idx on @cpu itself
+ * ipuswap_fito_self_serve - the host runs queued task @idx on @cpu itself
  * @idx: slot
  * @cpu: the dispatching CPU
  *
  * Return: 0 if this CPU now owns the task, -IPUSWAP_R_NOT_RUNNABLE if it
  * was not queued (taken elsewhere or dequeued: drop it).
  */
-__bpf_kfunc s32 ipuswap_fito_serve_local(s32 idx, s32 cpu)
+__bpf_kfunc s32 ipuswap_fito_self_serve(s32 idx, s32 cpu)
 {
 	struct ipuswap_dev *idev;
 	s32 ret = -IPUSWAP_R_NO_IPU;
@@ -275,7 +275,7 @@ __bpf_kfunc s32 ipuswap_fito_serve_local(s32 idx, s32 cpu)
 		goto out;
 	ipuswap_fito_post(idev, IPUSWAP_EV_SERVED, 0, idx, ipuswap_fito_bump(idev, idx),
 			  NULL, cpu, false);
-	ipuswap_fito_count(idev, IPUSWAP_FS_LOCAL, 1);
+	ipuswap_fito_count(idev, IPUSWAP_FS_SELF, 1);
 	ret = 0;
 out:
 	rcu_read_unlock();

@@ -346,7 +346,7 @@ static const char * const ipuswap_stat_names[IPUSWAP_NR_SCHED_STATS] = {
 	[IPUSWAP_ST_CREATE] = "task_create",
 	[IPUSWAP_ST_DESTROY] = "task_destroy",
 	[IPUSWAP_ST_ENQUEUE] = "enqueues",
-	[IPUSWAP_ST_TAKE] = "dispatch_staged",
+	[IPUSWAP_ST_TAKE] = "dispatch_taken",
 	[IPUSWAP_ST_SELF] = "dispatch_self",
 	[IPUSWAP_ST_STOP] = "stops",
 	[IPUSWAP_ST_RETRACT] = "retracts",
@@ -365,7 +365,7 @@ static const char * const ipuswap_fito_stat_names[IPUSWAP_NR_FITO_STATS] = {
 	[IPUSWAP_FS_WAITS] = "waits",
 	[IPUSWAP_FS_WAIT_NS] = "wait_ns",
 	[IPUSWAP_FS_TIMEOUTS] = "timeouts",
-	[IPUSWAP_FS_LOCAL] = "local",
+	[IPUSWAP_FS_SELF] = "self",
 };
 
 static int ipuswap_info_show(struct seq_file *m, void *unused)

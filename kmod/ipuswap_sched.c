@@ -451,10 +451,10 @@ out:
 }
 
 /**
- * ipuswap_task_retract - withdraw a queued or proposed task @idx
+ * ipuswap_task_retract - take back a queued or proposed task @idx
  * @idx: slot
  *
- * Return: 0 if it was withdrawn, -IPUSWAP_R_STATE if it was not queued.
+ * Return: 0 if it was retracted, -IPUSWAP_R_STATE if it was not queued.
  */
 __bpf_kfunc s32 ipuswap_task_retract(s32 idx)
 {

@@ -195,7 +195,7 @@ ipuswap_home_self_serve(__u64 *home, __u64 *seen, __u32 nr_cpus, __u32 cpu)
 			    IPUSWAP_OWNER_HOST, cpu, *seen));
 }
 
-/* either side, ABORT: a proposal is withdrawn; the task is queued again. */
+/* either side, ABORT: a proposal is declined; the task is queued again. */
 static inline enum ipuswap_reason
 ipuswap_home_decline(__u64 *home, __u64 *seen, __u32 nr_cpus, __u8 who)
 {

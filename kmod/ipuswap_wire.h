@@ -21,9 +21,13 @@
  *                            followed by the allowed-CPU bitmap)
  *   ...     up to hdr.size
  *
- * Every field has exactly one writer. Fields written by different agents
- * sit on different cache lines so neither side's writes bounce the other's
- * lines more than the protocol needs.
+ * Every field has exactly one writer, except the swap words (home and cell
+ * decision words), which both sides change by compare-and-swap. Fields
+ * written by different agents sit on different cache lines so neither
+ * side's writes bounce the other's lines more than the protocol needs, with
+ * two exceptions: the CPU cell, where a separate line would cost a transfer
+ * rather than save one (struct ipuswap_cpu_cell), and a task entry's
+ * fw_vtime, a known limit (Documentation/protocol.md).
  */
 #ifndef IPUSWAP_WIRE_H
 #define IPUSWAP_WIRE_H
@@ -218,7 +222,17 @@ enum ipuswap_reason {
 #define IPUSWAP_CELL_IDX(w)	((__u16)((w) >> 16))
 #define IPUSWAP_CELL_VER(w)	((__u32)((w) >> 32))
 
-/* One cache line per CPU. */
+/*
+ * One cache line per CPU, written by both sides: the exception to "one
+ * writer per line" above. `decision` is CAS'd by both, so every swap moves
+ * the line between them whatever else shares it. The host bumps host_taken
+ * or host_self right after its own CAS on `decision`, while it holds the
+ * line anyway; they are statistics for diagnostics that no engine reads.
+ * fito_gen is written by the FITO firmware just before the decision it
+ * qualifies (the host zeroes it at attach, before the firmware serves), and
+ * the host reads the two together at commit. Moving the counters or
+ * fito_gen to lines of their own would add a line transfer per dispatch.
+ */
 struct ipuswap_cpu_cell {
 	__u64 decision;		/* cell word; fw proposes, host commits/aborts */
 	__u64 host_taken;	/* host: decisions committed on this CPU */

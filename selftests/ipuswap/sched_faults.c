@@ -68,14 +68,14 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 {
 	const char *kind = getenv("IPUSWAP_FAULT");
 	long long gen0 = ipt_info("fw_generation");
-	long long staged0 = ipt_info("dispatch_staged");
+	long long staged0 = ipt_info("dispatch_taken");
 	long long self0 = ipt_info("dispatch_self");
 	long long staged, selfd, bad;
 	char state[64];
 	int rounds, missing;
 
 	missing = workload(WORKLOAD_SECS, &rounds);
-	staged = ipt_info("dispatch_staged") - staged0;
+	staged = ipt_info("dispatch_taken") - staged0;
 	selfd = ipt_info("dispatch_self") - self0;
 	bad = ipt_info("abort_bad_word") + ipt_info("abort_bad_index") +
 	      ipt_info("abort_bad_cpu");
@@ -83,7 +83,7 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 	       "%lld bad values rejected, fw_alive=%lld, generation %lld -> %lld",
 	       kind, rounds, NR_WORKERS, staged, selfd, bad, ipt_info("fw_alive"), gen0,
 	       ipt_info("fw_generation"));
-	printf("# fault=%s rounds=%d staged=%lld self=%lld rejected=%lld fw_alive=%lld\n",
+	printf("# fault=%s rounds=%d taken=%lld self=%lld rejected=%lld fw_alive=%lld\n",
 	       kind, rounds, staged, selfd, bad, ipt_info("fw_alive"));
 	ASSERT_EQ(0, missing) TH_LOG("%d threads never finished", missing);
 	ASSERT_GT(rounds, 0);

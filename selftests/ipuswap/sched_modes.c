@@ -110,7 +110,7 @@ TEST_F_TIMEOUT(modes, hackbench_completes, 600)
 	ASSERT_STREQ("enabled", state) TH_LOG("scheduler ejected (watchdog?)");
 
 	/* Counters were reset by this attach; read them before detaching. */
-	long long staged = counter("dispatch_staged");
+	long long staged = counter("dispatch_taken");
 	long long enforced = counter("fito_stale_enforced");
 	long long dropped = counter("fito_stale_dropped");
 	long long aborted = counter("fito_aborted");

@@ -61,7 +61,7 @@ FIXTURE_TEARDOWN(swap)
 
 TEST_F_TIMEOUT(swap, storm_completes_firmware_staged, 900)
 {
-	long long staged0 = ipt_info("dispatch_staged"), self0 = ipt_info("dispatch_self");
+	long long staged0 = ipt_info("dispatch_taken"), self0 = ipt_info("dispatch_self");
 	long long staged, selfd;
 	char state[64];
 	int done;
@@ -70,11 +70,11 @@ TEST_F_TIMEOUT(swap, storm_completes_firmware_staged, 900)
 	ASSERT_EQ(NR_ROUNDS * NR_WORKERS + 100, done);
 	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("enabled", state) TH_LOG("scheduler ejected (watchdog?)");
-	staged = ipt_info("dispatch_staged") - staged0;
+	staged = ipt_info("dispatch_taken") - staged0;
 	selfd = ipt_info("dispatch_self") - self0;
 	TH_LOG("dispatches: %lld staged by the firmware, %lld self-served (%.1f%% staged)",
 	       staged, selfd, 100.0 * staged / (staged + selfd ? staged + selfd : 1));
-	printf("# staged=%lld self=%lld ratio=%.3f\n", staged, selfd,
+	printf("# taken=%lld self=%lld ratio=%.3f\n", staged, selfd,
 	       (double)staged / (staged + selfd ? staged + selfd : 1));
 	ASSERT_GT(staged + selfd, 1000);
 	ASSERT_GT(staged, 0) TH_LOG("the firmware staged no dispatch");
@@ -198,7 +198,7 @@ TEST_F_TIMEOUT(swap, monitor_shows_running_instance, 120)
 	int status;
 
 	ASSERT_EQ(0, ipt_loader_start(&mon, args));
-	ASSERT_TRUE(ipt_loader_wait_line(&mon, "dispatch_staged=", 30));
+	ASSERT_TRUE(ipt_loader_wait_line(&mon, "dispatch_taken=", 30));
 	status = ipt_loader_stop(&mon, SIGINT, 30);
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
