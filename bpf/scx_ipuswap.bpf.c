@@ -2,61 +2,134 @@
 /*
  * scx_ipuswap: a sched_ext scheduler whose decisions are made by firmware
  * on an IPU and exchanged with the host as bilateral swaps on a shared
- * window (Documentation/protocol.md). Two modes share this file:
+ * window (Documentation/protocol.md). The BPF side never touches the window;
+ * it calls the module's kfuncs (ipuswap_kfuncs.bpf.h).
  *
- * Four modes share this file (rodata `mode`):
+ * Modes (rodata `mode`, the loader's --mode)
  *
- * a. swap (default), and onhost
+ *   swap    the default. Every task with a slot in the window's task table
+ *           goes through its home word: the host offers it, the firmware
+ *           stages it for a CPU and proposes it in that CPU's cell, the CPU
+ *           takes the proposal or, with none, serves a queued task itself.
+ *   onhost  swap with the same firmware binary serving the window from a
+ *           host CPU (ipuswap_attach(..., IPUSWAP_AGENT_ONHOST, ...)); the
+ *           host code is the same (swap_path()).
+ *   fito    Wave's model, the baseline: enqueue/dequeue/attribute changes
+ *           become events to the firmware; dispatch commits the decision in
+ *           its CPU's transaction slot (validated at commit only with the
+ *           `abort` mitigation), else asks for one and waits, bounded by
+ *           fito_timeout_ns ("The FITO baseline" in protocol.md).
+ *   bpf     the same weighted-vtime policy on one shared DSQ, no agent: the
+ *           reference the offload is measured against.
  *
- *    Every task with a slot in the window's task table goes through its home
- *    word. ops.enqueue() hands the task to the shared runqueue (HOST ->
- *    QUEUED) and keeps its slot index in a host-side queue. The firmware
- *    stages it (QUEUED -> PROPOSE for a CPU) and writes the proposal into
- *    that CPU's cell. ops.dispatch() first takes what its cell proposes
- *    (PROPOSE -> COMMIT, only at the version the cell names, and only if
- *    the task's cpumask allows this CPU); if there is no valid proposal it
- *    serves a queued task itself (QUEUED -> COMMIT). It never waits for
- *    the firmware: a slow, hung or dead firmware only shifts dispatches
- *    from "staged" to "self". ops.stopping() returns the task to the host
- *    (COMMIT -> HOST) with its runtime; ops.dequeue() retracts a queued
- *    task; set_cpumask/set_weight retract, rewrite the attributes and
- *    re-enqueue, so the firmware never acts on attributes that changed.
- *    onhost runs exactly this, with the firmware binary serving the window
- *    from a host CPU (ipuswap_attach(..., IPUSWAP_AGENT_ONHOST, ...)).
+ * Per op, by mode ("swap" includes onhost; "offload modes" are all but bpf)
  *
- * b. bpf
+ *   init        attach the window for the mode's protocol and agent, then
+ *               create SHARED_DSQ and FALLBACK_DSQ. Without a valid window
+ *               it fails with a message and the kernel ejects the scheduler.
+ *   exit        detach if init attached; record the exit info last.
+ *   init_task   offload modes: a task-table slot (HOST), its pid kept in
+ *               slot_pid (the window's pid field is never believed). No slot
+ *               (table full, no IPU): the task lives on FALLBACK_DSQ.
+ *   exit_task   forget the slot and free it.
+ *   enable      start the task at the global vtime (bpf mode's clock).
+ *   select_cpu  the default idle-CPU pick, never a dispatch: that would
+ *               bypass enqueue and with it the offload.
+ *   enqueue     per-CPU kthreads: the local DSQ, in every mode. bpf: SHARED_DSQ
+ *               in vtime order. swap: HOST -> QUEUED with the current CPU as
+ *               hint, the slot into the host queue. fito: a RUNNABLE event,
+ *               the slot into the host queue. Both kick the task's CPU if it
+ *               is idle: a task held by BPF wakes no CPU by itself. Refused
+ *               by the offload path: FALLBACK_DSQ.
+ *   dispatch    bpf: consume SHARED_DSQ. swap: take the cell's proposal
+ *               (peek; REFLECT: the task's cpumask, and its CPU while
+ *               migration is disabled, must allow this CPU; PROPOSE -> COMMIT
+ *               at the version the cell names), else self-serve from the host
+ *               queue (QUEUED -> COMMIT), else FALLBACK_DSQ. It never waits:
+ *               a slow, hung or dead firmware only moves dispatches from
+ *               "taken" to "self". fito: commit the slot's decision, else
+ *               request one and wait for it, else self-serve (a SERVED
+ *               event), else FALLBACK_DSQ.
+ *   running     swap: note when the task started. bpf: advance the global
+ *               vtime. fito: nothing.
+ *   stopping    swap: COMMIT -> HOST with the runtime. bpf: charge vtime.
+ *               fito: nothing, the firmware charged the task at decision.
+ *   dequeue     swap: retract (QUEUED or PROPOSE -> HOST). fito: a BLOCKED
+ *               event.
+ *   set_weight, set_cpumask
+ *               swap: retract, rewrite the attributes, enqueue again if it
+ *               was queued, so the firmware never acts on attributes that
+ *               changed under it. fito: an ATTR event.
+ *   tick        sample the firmware's liveness for the loader's stats.
+ *   cpu_online, cpu_offline
+ *               empty, and needed: in 6.12 a scheduler without them is
+ *               ejected (SCX_ECODE_RSN_HOTPLUG) at every CPU hotplug event
+ *               (handle_hotplug() in kernel/sched/ext.c). Nothing else is
+ *               needed: the module lets any CPU self-serve a task proposed
+ *               to a CPU that went offline, and the firmware's proposals to
+ *               an offline CPU just wait in its cell.
  *
- *    The same weighted-vtime policy on one shared DSQ, no agent: the
- *    reference the offload is measured against.
+ * The host queue
  *
- * c'. fito
+ *   Offload modes keep their own FIFO of queued slots (a BPF queue map,
+ *   each slot in it at most once), the source of self-serve. It is shared
+ *   by all CPUs; a dispatch looks at SELF_SERVE_TRIES entries at most,
+ *   putting back tasks not allowed here or proposed to another CPU (kicking
+ *   that CPU, or an idle one would never dispatch it: the model's lost
+ *   wakeup) and dropping entries whose task is no longer queued (taken,
+ *   retracted, exited). A proposal is left to its CPU while the firmware is
+ *   alive; with --steal, or once the firmware looks dead, self-serve takes
+ *   it too (that CPU's take then aborts STALE).
  *
- *    Wave's model, the baseline: enqueue/dequeue/attribute changes become
- *    events to the firmware; dispatch commits the decision in its CPU's
- *    transaction slot (validated at commit only with the abort switch),
- *    else asks for one and waits (bounded), else serves a queued task
- *    itself. See "The FITO baseline" in Documentation/protocol.md.
+ * Always local, always a way out
  *
- * c. Always local, always a way out
+ *   Per-CPU kthreads go straight to their CPU's local DSQ: on a shared
+ *   queue every other CPU would skip them. A task the offload path refuses
+ *   (no slot, a word in an unexpected state, the host queue full) goes to
+ *   FALLBACK_DSQ, a FIFO that every CPU consumes when the offload found
+ *   nothing, so nothing is ever stranded by the offload.
  *
- *    Per-CPU kthreads go straight to their CPU's local DSQ. A task the
- *    swap path refuses (no free slot, a word in an unexpected state) goes
- *    to a FIFO fallback DSQ that every CPU also consumes, so nothing is
- *    ever stranded by the offload path.
+ * Weights and slices
  *
- * d. Waking CPUs
+ *   Offload modes: the firmware chooses which task runs, the host how long:
+ *   slice_ns scaled by the task's weight (nice 0 = 100), clamped to
+ *   [slice_ns / 8, 4 * slice_ns], so two tasks alternating on one CPU share
+ *   it by weight even when the firmware had one candidate at each switch.
+ *   bpf: slice_ns for everyone, the used part charged to the task's vtime
+ *   divided by its weight; a sleeper banks at most one slice of credit;
+ *   --fifo (fifo_sched) queues in FIFO order instead. FALLBACK_DSQ and
+ *   kthreads get slice_ns.
  *
- *    A task held by BPF does not wake an idle CPU by itself. enqueue kicks
- *    the task's CPU if it is idle; that CPU's dispatch then finds either the
- *    firmware's proposal or the task itself.
+ * What the kfuncs' reasons make us do (-enum ipuswap_reason)
  *
- * e. Trade-offs
+ *   task_enqueue   -STATE: still COMMIT (sched_ext dropped a dispatch of
+ *                  it, so it never stopped): stop it, enqueue again. Any
+ *                  other reason: FALLBACK_DSQ.
+ *   cell_peek      -NO_PROPOSAL: an empty cell, the normal case. Others
+ *                  (an undecodable cell, a slot not in use) count a host
+ *                  abort. Either way: self-serve.
+ *   task_take      any reason (STALE: the word moved; NOT_ALLOWED: REFLECT
+ *                  said no, the proposal was declined) counts a host abort
+ *                  and falls through to self-serve; the module has answered
+ *                  the cell.
+ *   task_self_serve, fito_self_serve
+ *                  0: run it here. -NO_IPU: the device went away, the task
+ *                  is the host's alone: run it here too (counted fallback).
+ *                  -STATE / -NOT_RUNNABLE: no longer queued: drop the
+ *                  entry. Anything else (proposed to another CPU, a word
+ *                  the host could not act on this time): keep it queued.
+ *   fito_commit    0: run it. 1: an enforced stale decision for a task that
+ *                  is not queued: dispatched as fito's unvalidated model
+ *                  does, sched_ext drops it, and this CPU looks further.
+ *                  -reason: counted abort, look further.
+ *   task_stop, task_retract, task_update, task_destroy, fito events
+ *                  failures change nothing on the host side; only
+ *                  task_update's 1 (it was queued) asks for an enqueue.
  *
- *    The host queue of slot indices is one FIFO shared by all CPUs; a
- *    dispatch looks at most SELF_SERVE_TRIES entries, pushing back tasks
- *    that are proposed elsewhere or not allowed here. Liveness is sampled
- *    on ticks for the stats; it decides only whether self-serve may also
- *    take tasks proposed for other CPUs (when the firmware looks dead).
+ * Stats (enum ipuswap_stat, summed by the loader): "taken" is a proposal
+ * taken, "self" a self-serve, "local" a kthread put on its local DSQ; the
+ * module's debugfs counters (dispatch_taken, dispatch_self, abort_<reason>)
+ * are the same outcomes seen from the kfuncs.
  */
 #include <scx/common.bpf.h>
 #include "ipuswap_kfuncs.bpf.h"

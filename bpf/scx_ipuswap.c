@@ -69,7 +69,8 @@ const char help_fmt[] =
 "  --fito LIST       fito: Wave's mitigations, comma-separated from wc,\n"
 "                    prestage, prefetch, abort; or all (default) or none\n"
 "  --fito-timeout-us US  fito: how long a dispatch waits for a requested\n"
-"                    decision before serving locally (default 100, max 1000)\n"
+"                    decision before serving a task itself (default 100,\n"
+"                    max 1000)\n"
 "  --monitor SECS    Do not load anything: print the module's counters of a\n"
 "                    running instance every SECS seconds until SIGINT\n"
 "  --stats SECS      Print a stats line every SECS seconds (default 1, 0: none)\n"
@@ -451,7 +452,7 @@ restart:
 			if (skel->bss->fw_alive != was_alive) {
 				was_alive = skel->bss->fw_alive;
 				printf(PROG ": firmware %s\n", was_alive ?
-				       "alive again: decisions staged by the IPU resume" :
+				       "alive again: its proposals are taken again" :
 				       "not advancing: the host serves every task itself");
 			}
 

@@ -16,14 +16,14 @@ enum ipuswap_mode {
 /* Keys of the per-CPU "stats" array map; the loader sums over CPUs. */
 enum ipuswap_stat {
 	IPUSWAP_STAT_ENQUEUE,	/* ops.enqueue() calls */
-	IPUSWAP_STAT_DISPATCH,	/* tasks moved from the shared DSQ to a CPU */
+	IPUSWAP_STAT_DISPATCH,	/* ops.dispatch() calls that ran a task */
 	IPUSWAP_STAT_LOCAL,	/* per-CPU kthreads put straight on their CPU */
 	IPUSWAP_STAT_FW_SAMPLE,	/* firmware liveness samples taken */
-	IPUSWAP_STAT_TAKEN,	/* swap: firmware's proposal taken (committed) */
-	IPUSWAP_STAT_SELF,	/* swap: host served a queued task itself */
-	IPUSWAP_STAT_FALLBACK,	/* swap refused a task: fallback DSQ */
-	IPUSWAP_STAT_ABORT,	/* swap: a proposal or self-serve aborted */
-	IPUSWAP_STAT_REQUEUE,	/* swap: self-serve skipped a task proposed elsewhere */
+	IPUSWAP_STAT_TAKEN,	/* offload: a proposal (fito: decision) taken */
+	IPUSWAP_STAT_SELF,	/* offload: the host served a queued task itself */
+	IPUSWAP_STAT_FALLBACK,	/* offload refused a task: fallback DSQ */
+	IPUSWAP_STAT_ABORT,	/* offload: a proposal or decision not taken */
+	IPUSWAP_STAT_REQUEUE,	/* self-serve skipped a task proposed elsewhere */
 	IPUSWAP_STAT_WAITED,	/* fito: a decision arrived while waiting */
 	IPUSWAP_NR_STATS,
 };
