@@ -324,6 +324,8 @@ static inline int ipt_loader_stop(struct ipt_loader *l, int sig, int secs)
 	char buf[4096];
 	int status;
 
+	if (l->pid <= 0)
+		return -1;
 	if (sig)
 		kill(l->pid, sig);
 	while (ipt_now() < end) {
@@ -341,6 +343,71 @@ static inline int ipt_loader_stop(struct ipt_loader *l, int sig, int secs)
 	waitpid(l->pid, &status, 0);
 	close(l->fd);
 	return -1;
+}
+
+/*
+ * The scheduling suites' fixture: ipuswap.ko loaded (with @params if it is
+ * not loaded yet), the loader started with @args and attached.
+ */
+static inline bool ipt_sched_attach(struct ipt_loader *l, const char *params,
+				    const char *const args[])
+{
+	l->pid = 0;
+	if (!ipt_module_loaded() && ipt_load_module(params))
+		return false;
+	if (ipt_loader_start(l, args))
+		return false;
+	return ipt_loader_wait_line(l, "scx_ipuswap: attached", 120);
+}
+
+/* SIGINT, and did the loader exit 0? Its status goes to *status if asked. */
+static inline bool ipt_sched_detach(struct ipt_loader *l, int *status)
+{
+	int st = ipt_loader_stop(l, SIGINT, 60);
+
+	if (status)
+		*status = st;
+	return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* The firmware binary as the on-host agent (--mode onhost), against /dev/ipuswap. */
+static inline pid_t ipt_agent_start(void)
+{
+	char path[512];
+	pid_t pid;
+
+	ipt_path(path, sizeof(path), "fw/ipuswap-fw");
+	pid = fork();
+	if (pid == 0) {
+		execl(path, path, "--transport", "host", (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+static inline void ipt_agent_stop(pid_t agent)
+{
+	if (agent > 0) {
+		kill(agent, SIGTERM);
+		waitpid(agent, NULL, 0);
+	}
+}
+
+/*
+ * What a kernel splat starts with: a test records the counts before and
+ * compares after (CONFIG_PROVE_LOCKING=y reports through the lockdep ones).
+ */
+static const char *const ipt_splats[] = {
+	"WARNING:", "BUG:", "Oops", "lockdep", "possible recursive locking",
+	"suspicious RCU usage",
+};
+
+#define IPT_NR_SPLATS	(sizeof(ipt_splats) / sizeof(ipt_splats[0]))
+
+static inline void ipt_splat_counts(int counts[IPT_NR_SPLATS])
+{
+	for (size_t i = 0; i < IPT_NR_SPLATS; i++)
+		counts[i] = ipt_dmesg_count(ipt_splats[i]);
 }
 
 #endif /* IPUSWAP_TEST_H */

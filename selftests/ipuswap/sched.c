@@ -38,10 +38,10 @@ TEST_F_TIMEOUT(sched, attach_run_pin_detach, 600)
 	const char *args[] = { "--stats", "2", NULL };
 	char state[64], ops[64];
 	int status, completed;
+	bool clean;
 
-	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
 	self->running = true;
-	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
 
 	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("enabled", state);
@@ -60,10 +60,9 @@ TEST_F_TIMEOUT(sched, attach_run_pin_detach, 600)
 	ASSERT_NE(0, system("rmmod ipuswap 2>/dev/null"));
 	ASSERT_TRUE(ipt_module_loaded());
 
-	status = ipt_loader_stop(&self->loader, SIGINT, 60);
+	clean = ipt_sched_detach(&self->loader, &status);
 	self->running = false;
-	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("loader status %#x", status);
-	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_TRUE(clean) TH_LOG("loader status %#x", status);
 	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("disabled", state);
 	ASSERT_FALSE(ipt_exists(SCX_OPS));
@@ -76,9 +75,8 @@ TEST_F_TIMEOUT(sched, duration_detaches_by_itself, 300)
 	char state[64];
 	int status;
 
-	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
 	self->running = true;
-	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
 	status = ipt_loader_stop(&self->loader, 0, 120);
 	self->running = false;
 	ASSERT_TRUE(WIFEXITED(status));

@@ -47,19 +47,17 @@ FIXTURE_SETUP(fault)
 	if (!getenv("IPUSWAP_FAULT"))
 		SKIP(return, "firmware runs without a fault schedule in this VM");
 	ASSERT_EQ(0, ipt_load_module("live_timeout_ms=1000"));
-	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
 	self->running = true;
-	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
 }
 
 FIXTURE_TEARDOWN(fault)
 {
-	if (self->running) {
-		int status = ipt_loader_stop(&self->loader, SIGINT, 60);
+	int status = 0;
 
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (self->running)
+		EXPECT_TRUE(ipt_sched_detach(&self->loader, &status))
 			TH_LOG("loader status %#x", status);
-	}
 	if (ipt_module_loaded())
 		EXPECT_EQ(0, ipt_unload_module_settled(10));
 }

@@ -37,23 +37,18 @@ FIXTURE_SETUP(swap)
 {
 	const char *args[] = { "--mode", "swap", "--stats", "5", NULL };
 
-	if (!ipt_module_loaded())
-		ASSERT_EQ(0, ipt_load_module(NULL));
-	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
 	self->running = true;
-	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
 }
 
 FIXTURE_TEARDOWN(swap)
 {
 	char state[64];
+	int status = 0;
 
-	if (self->running) {
-		int status = ipt_loader_stop(&self->loader, SIGINT, 60);
-
-		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (self->running)
+		EXPECT_TRUE(ipt_sched_detach(&self->loader, &status))
 			TH_LOG("loader status %#x", status);
-	}
 	ipt_scx_state(state, sizeof(state));
 	EXPECT_STREQ("disabled", state);
 	EXPECT_EQ(0, ipt_unload_module_settled(10));
@@ -275,13 +270,12 @@ TEST_F_TIMEOUT(swap, reattach_under_load, 900)
 	for (int i = 0; i < 4; i++)
 		ASSERT_EQ(0, pthread_create(&load[i], NULL, background_load, NULL));
 	for (int round = 0; round < NR_REATTACH; round++) {
-		status = ipt_loader_stop(&self->loader, SIGINT, 60);
+		bool clean = ipt_sched_detach(&self->loader, &status);
+
 		self->running = false;
-		ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-			TH_LOG("round %d: loader status %#x", round, status);
-		ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
+		ASSERT_TRUE(clean) TH_LOG("round %d: loader status %#x", round, status);
 		self->running = true;
-		ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120))
+		ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args))
 			TH_LOG("round %d: no attach", round);
 		ipt_scx_state(state, sizeof(state));
 		ASSERT_STREQ("enabled", state);
