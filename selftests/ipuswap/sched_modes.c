@@ -28,34 +28,10 @@ FIXTURE_VARIANT(modes) {
 	bool steal;		/* --steal */
 };
 
-#define MODE_VARIANT(name, m, f)				\
-	FIXTURE_VARIANT_ADD(modes, name) { .mode = m, .fito = f }
-
-MODE_VARIANT(bpf, "bpf", NULL);
-MODE_VARIANT(onhost, "onhost", NULL);
-MODE_VARIANT(swap, "swap", NULL);
-FIXTURE_VARIANT_ADD(modes, swap_steal) { .mode = "swap", .steal = true };
-MODE_VARIANT(fito_none, "fito", "none");
-MODE_VARIANT(fito_wc, "fito", "wc");
-MODE_VARIANT(fito_prestage, "fito", "prestage");
-MODE_VARIANT(fito_prefetch, "fito", "prefetch");
-MODE_VARIANT(fito_abort, "fito", "abort");
-MODE_VARIANT(fito_all, "fito", "all");
-
-/* The firmware binary as the on-host agent, against /dev/ipuswap. */
-static pid_t start_agent(void)
-{
-	char path[512];
-	pid_t pid;
-
-	ipt_path(path, sizeof(path), "fw/ipuswap-fw");
-	pid = fork();
-	if (pid == 0) {
-		execl(path, path, "--transport", "host", (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
+/* The configurations tagged "test" in selftests/modes.list. */
+#define MODE_VARIANT(name, m, f, s)				\
+	FIXTURE_VARIANT_ADD(modes, name) { .mode = m, .fito = f, .steal = s }
+#include "modes.h"
 
 FIXTURE_SETUP(modes)
 {
@@ -72,21 +48,15 @@ FIXTURE_SETUP(modes)
 	if (!ipt_module_loaded())
 		ASSERT_EQ(0, ipt_load_module(NULL));
 	if (!strcmp(variant->mode, "onhost")) {
-		self->agent = start_agent();
+		self->agent = ipt_agent_start();
 		ASSERT_GT(self->agent, 0);
 	}
-	ASSERT_EQ(0, ipt_loader_start(&self->loader, args));
-	ASSERT_TRUE(ipt_loader_wait_line(&self->loader, "scx_ipuswap: attached", 120));
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
 }
 
 FIXTURE_TEARDOWN(modes)
 {
-	int status;
-
-	if (self->agent > 0) {
-		kill(self->agent, SIGTERM);
-		waitpid(self->agent, &status, 0);
-	}
+	ipt_agent_stop(self->agent);
 	ipt_unload_module_settled(10);
 }
 
@@ -126,9 +96,7 @@ TEST_F_TIMEOUT(modes, hackbench_completes, 600)
 	       variant->mode, variant->fito ?: "-", staged, commits, enforced, dropped,
 	       aborted, validated, waits, counter("fito_timeouts"));
 
-	status = ipt_loader_stop(&self->loader, SIGINT, 60);
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		TH_LOG("loader status %#x", status);
+	ASSERT_TRUE(ipt_sched_detach(&self->loader, &status)) TH_LOG("loader status %#x", status);
 	ASSERT_EQ(0, ipt_read(SCX_STATE, state, sizeof(state)));
 	ASSERT_STREQ("disabled", state);
 
