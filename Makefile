@@ -1,25 +1,43 @@
-# ipuswap top-level build. Everything generated goes under $(O) (build/).
-#
-#   make            kernel (cached), module, scheduler, firmware, selftests
-#   make check      install deps, build, host tests, kselftests in VMs (CI)
-#   make demo       install deps, build, boot the VM and show the path working
-#   make fw-arm64   cross-build the firmware for the IPU's ARM cores
-#   make checkpatch run the kernel's checkpatch.pl on kmod/
-#   make model      check the Promela model of the protocol with spin
-#   make bench-proto  native protocol benchmark (the twin), CSV in Documentation/
-#   make bench      all modes side by side in the VM -> Documentation/benchmarks/
-#   make bench-quick  the reduced matrix (one latency, one repetition)
-#   make docs       render Documentation/*.dot pictures
+# ipuswap top-level build. Everything generated goes under $(O) (build/);
+# `make help` lists the targets. V=1 shows the commands.
+
+define HELP
+usage: make [TARGET] [O=BUILD_DIR] [V=1]
+  make              kernel (cached), module, scheduler, firmware, selftests
+  make check        install deps, build, host tests, kselftests in VMs (CI)
+  make check-host   only the host tests (of an already built O)
+  make check-vm     only the VM tests (of an already built O)
+  make demo         install deps, build, boot the VM and show the path working
+  make fw-arm64     cross-build the firmware for the IPU's ARM cores
+  make checkpatch   run the kernel's checkpatch.pl on kmod/
+  make twin-check   the native twin: firmware engine vs. host transitions
+  make model        check the Promela model of the protocol with spin
+  make bench-proto  native protocol benchmark (the twin), CSV in Documentation/
+  make bench        all modes side by side in the VM -> Documentation/benchmarks/
+  make bench-quick  the reduced matrix (one latency, one repetition)
+  make docs         render Documentation/*.dot pictures
+  make clean        remove O
+endef
+export HELP
 
 O ?= $(CURDIR)/build
 override O := $(abspath $(O))
 # Deferred (=): the kernel package may not be installed until deps ran.
 KDIR = $(shell $(CURDIR)/scripts/kernel-build --print-dir)
 
+# Quiet output, the same in every Makefile: one line per step, V=1 shows
+# the commands, make -s neither.
 ifeq ($(V),1)
-Q =
+Q :=
+msg :=
+else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+Q := @
+msg :=
 else
-Q = @
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+ifneq ($(V),1)
 MAKEFLAGS += --no-print-directory
 endif
 
@@ -32,7 +50,7 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 all: kernel module bpf fw selftests
 
 help:
-	@sed -n 's/^#   \(make.*\)/\1/p' Makefile
+	@echo "$$HELP"
 
 deps:
 	$(Q)scripts/deps
@@ -50,7 +68,7 @@ module: kernel
 	$(Q)for f in $(KMOD_SRCS); do ln -sf $(CURDIR)/$$f $(O)/kbuild/$$f; done
 	$(Q)$(MAKE) -C $(KDIR) M=$(O)/kbuild O= W=1 modules $(if $(Q),-s)
 	$(Q)ln -sf kbuild/kmod/ipuswap.ko $(O)/ipuswap.ko
-	@echo "  MODULE  $(O)/ipuswap.ko"
+	$(call msg,MODULE,$(O)/ipuswap.ko)
 
 bpf: kernel
 	$(Q)$(MAKE) -C bpf KDIR=$(KDIR) O=$(O)/bpf
@@ -94,7 +112,7 @@ DOT_SRCS := $(wildcard Documentation/*.dot)
 docs: $(DOT_SRCS:.dot=.svg)
 
 Documentation/%.svg: Documentation/%.dot
-	@echo "  DOT     $@"
+	$(call msg,DOT,$@)
 	$(Q)dot -Tsvg $< -o $@
 
 # make check: the README's test command. Its last line is the summary.
@@ -115,4 +133,4 @@ demo:
 	$(Q)scripts/vm-run --timeout 900 -- scripts/demo-guest
 
 clean:
-	rm -rf $(O)
+	$(Q)rm -rf $(O)
