@@ -404,7 +404,7 @@ static struct task_struct *slot_task(s32 idx)
  * that two tasks alternating on one CPU share it by weight even when the
  * firmware had only one candidate to propose at each switch.
  */
-static u64 swap_slice(const struct task_struct *p)
+static u64 weighted_slice(const struct task_struct *p)
 {
 	u64 s = slice_ns * p->scx.weight / NICE0_WEIGHT;
 
@@ -437,7 +437,7 @@ static bool run_committed(struct task_struct *p, s32 r)
 			bpf_task_release(p);
 		return false;
 	}
-	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
+	scx_bpf_dispatch(p, SCX_DSQ_LOCAL, weighted_slice(p), 0);
 	bpf_task_release(p);
 	stat_inc(IPUSWAP_STAT_TAKEN);
 	return true;
@@ -493,7 +493,7 @@ static bool self_serve(s32 cpu)
 			 * Committed here, or the IPU went away under us (device
 			 * unbound): either way this CPU runs it now.
 			 */
-			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, swap_slice(p), 0);
+			scx_bpf_dispatch(p, SCX_DSQ_LOCAL, weighted_slice(p), 0);
 			bpf_task_release(p);
 			stat_inc(r ? IPUSWAP_STAT_FALLBACK : IPUSWAP_STAT_SELF);
 			return true;
@@ -621,8 +621,11 @@ void BPF_STRUCT_OPS(ipuswap_dequeue, struct task_struct *p, u64 deq_flags)
 		ipuswap_task_retract(tctx->idx);
 }
 
-/* Attributes change only while the host owns the task (see the kfunc). */
-static void swap_update(struct task_struct *p)
+/*
+ * Weight or cpumask changed. swap: attributes change only while the host
+ * owns the task (see the kfunc); fito: an ATTR event.
+ */
+static void attrs_changed(struct task_struct *p)
 {
 	struct task_ctx *tctx;
 
@@ -641,13 +644,13 @@ static void swap_update(struct task_struct *p)
 
 void BPF_STRUCT_OPS(ipuswap_set_weight, struct task_struct *p, u32 weight)
 {
-	swap_update(p);
+	attrs_changed(p);
 }
 
 void BPF_STRUCT_OPS(ipuswap_set_cpumask, struct task_struct *p,
 		    const struct cpumask *cpumask)
 {
-	swap_update(p);
+	attrs_changed(p);
 }
 
 s32 BPF_STRUCT_OPS(ipuswap_init_task, struct task_struct *p,
