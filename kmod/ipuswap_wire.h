@@ -191,7 +191,7 @@ enum ipuswap_reason {
 	IPUSWAP_R_BAD_CPU	= 4,	/* CPU number out of range or not ours */
 	IPUSWAP_R_BAD_WORD	= 5,	/* undecodable state/owner combination */
 	IPUSWAP_R_NOT_ALLOWED	= 6,	/* CPU not in the task's allowed mask */
-	IPUSWAP_R_DECLINED	= 7,	/* the proposer withdrew its proposal */
+	IPUSWAP_R_DECLINED	= 7,	/* the proposal was declined: task QUEUED again */
 	IPUSWAP_R_TAKEN		= 8,	/* the host served the task itself */
 	/* Host-side outcomes, counted but never written into a cell: */
 	IPUSWAP_R_NO_PROPOSAL	= 9,	/* the CPU's cell held no proposal */
