@@ -25,18 +25,8 @@ override O := $(abspath $(O))
 # Deferred (=): the kernel package may not be installed until deps ran.
 KDIR = $(shell $(CURDIR)/scripts/kernel-build --print-dir)
 
-# Quiet output, the same in every Makefile: one line per step, V=1 shows
-# the commands, make -s neither.
-ifeq ($(V),1)
-Q :=
-msg :=
-else ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
-Q := @
-msg :=
-else
-Q := @
-msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
-endif
+# Quiet output (V=1 shows the commands): scripts/quiet.mk.
+include scripts/quiet.mk
 ifneq ($(V),1)
 MAKEFLAGS += --no-print-directory
 endif
