@@ -94,20 +94,26 @@ static inline bool ipt_exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-/* The PCI address of the device ipuswap is bound to into bdf; -ENOENT if none. */
-static inline int ipt_bound_device(char *bdf, size_t len)
+/*
+ * How many PCI devices ipuswap is bound to (-ENOENT without the driver);
+ * the address of the last one goes to bdf.
+ */
+static inline int ipt_bound_devices(char *bdf, size_t len)
 {
 	DIR *d = opendir("/sys/bus/pci/drivers/ipuswap");
 	struct dirent *e;
+	int n = 0;
 
 	if (!d)
 		return -ENOENT;
 	bdf[0] = '\0';
 	while ((e = readdir(d)))
-		if (strchr(e->d_name, ':'))
+		if (strchr(e->d_name, ':')) {
 			snprintf(bdf, len, "%s", e->d_name);
+			n++;
+		}
 	closedir(d);
-	return bdf[0] ? 0 : -ENOENT;
+	return n;
 }
 
 static inline bool ipt_module_loaded(void)

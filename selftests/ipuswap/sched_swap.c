@@ -245,7 +245,7 @@ TEST_F_TIMEOUT(swap, unbind_under_scheduler, 300)
 	char bdf[256] = "", state[64];
 	int done;
 
-	ASSERT_EQ(0, ipt_bound_device(bdf, sizeof(bdf)));
+	ASSERT_EQ(1, ipt_bound_devices(bdf, sizeof(bdf)));
 	ASSERT_EQ(0, ipt_write("/sys/bus/pci/drivers/ipuswap/unbind", bdf));
 	done = storm(1);
 	ASSERT_EQ(NR_WORKERS + 100, done);
