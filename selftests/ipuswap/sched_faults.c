@@ -66,23 +66,23 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 {
 	const char *kind = getenv("IPUSWAP_FAULT");
 	long long gen0 = ipt_info("fw_generation");
-	long long staged0 = ipt_info("dispatch_taken");
+	long long taken0 = ipt_info("dispatch_taken");
 	long long self0 = ipt_info("dispatch_self");
-	long long staged, selfd, bad;
+	long long taken, selfd, bad;
 	char state[64];
 	int rounds, missing;
 
 	missing = workload(WORKLOAD_SECS, &rounds);
-	staged = ipt_info("dispatch_taken") - staged0;
+	taken = ipt_info("dispatch_taken") - taken0;
 	selfd = ipt_info("dispatch_self") - self0;
 	bad = ipt_info("abort_bad_word") + ipt_info("abort_bad_index") +
 	      ipt_info("abort_bad_cpu");
-	TH_LOG("fault %s: %d rounds of %d threads, %lld staged, %lld self-served, "
+	TH_LOG("fault %s: %d rounds of %d threads, %lld taken, %lld self-served, "
 	       "%lld bad values rejected, fw_alive=%lld, generation %lld -> %lld",
-	       kind, rounds, NR_WORKERS, staged, selfd, bad, ipt_info("fw_alive"), gen0,
+	       kind, rounds, NR_WORKERS, taken, selfd, bad, ipt_info("fw_alive"), gen0,
 	       ipt_info("fw_generation"));
 	printf("# fault=%s rounds=%d taken=%lld self=%lld rejected=%lld fw_alive=%lld\n",
-	       kind, rounds, staged, selfd, bad, ipt_info("fw_alive"));
+	       kind, rounds, taken, selfd, bad, ipt_info("fw_alive"));
 	ASSERT_EQ(0, missing) TH_LOG("%d threads never finished", missing);
 	ASSERT_GT(rounds, 0);
 	ASSERT_EQ(0, ipt_read(SCX_STATE, state, sizeof(state)));
@@ -102,10 +102,10 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 		ASSERT_EQ(1, ipt_info("fw_alive"));
 	} else if (!strcmp(kind, "slow")) {
 		ASSERT_EQ(1, ipt_info("fw_alive"));
-		ASSERT_GT(staged, 0);
+		ASSERT_GT(taken, 0);
 	} else if (!strcmp(kind, "restart")) {
 		ASSERT_EQ(gen0 + 1, ipt_info("fw_generation"));
-		ASSERT_GT(staged, 0);
+		ASSERT_GT(taken, 0);
 		ASSERT_EQ(1, ipt_info("fw_alive"));
 	}
 }

@@ -11,7 +11,7 @@
  *  - swap never enforces a stale decision and never waits for the
  *    firmware (the counters it shares with fito stay 0);
  *  - onhost: the firmware binary running in this machine, not the IPU,
- *    staged the decisions.
+ *    made the decisions that were taken.
  */
 #define _GNU_SOURCE
 #include "kselftest_harness.h"
@@ -80,7 +80,7 @@ TEST_F_TIMEOUT(modes, hackbench_completes, 600)
 	ASSERT_STREQ("enabled", state) TH_LOG("scheduler ejected (watchdog?)");
 
 	/* Counters were reset by this attach; read them before detaching. */
-	long long staged = counter("dispatch_taken");
+	long long taken = counter("dispatch_taken");
 	long long enforced = counter("fito_stale_enforced");
 	long long dropped = counter("fito_stale_dropped");
 	long long aborted = counter("fito_aborted");
@@ -92,8 +92,8 @@ TEST_F_TIMEOUT(modes, hackbench_completes, 600)
 	long long waits = counter("fito_waits");
 	long long commits = counter("fito_commit");
 
-	TH_LOG("%s/%s: staged=%lld fito_commit=%lld stale_enforced=%lld dropped=%lld aborted=%lld (validation %lld) waits=%lld timeouts=%lld",
-	       variant->mode, variant->fito ?: "-", staged, commits, enforced, dropped,
+	TH_LOG("%s/%s: taken=%lld fito_commit=%lld stale_enforced=%lld dropped=%lld aborted=%lld (validation %lld) waits=%lld timeouts=%lld",
+	       variant->mode, variant->fito ?: "-", taken, commits, enforced, dropped,
 	       aborted, validated, waits, counter("fito_timeouts"));
 
 	ASSERT_TRUE(ipt_sched_detach(&self->loader, &status)) TH_LOG("loader status %#x", status);
@@ -105,7 +105,7 @@ TEST_F_TIMEOUT(modes, hackbench_completes, 600)
 		ASSERT_EQ(0, enforced);
 		ASSERT_EQ(0, waits);
 		ASSERT_EQ(0, counter("fito_events"));
-		ASSERT_GT(staged, 0) TH_LOG("no decision staged by the %s agent",
+		ASSERT_GT(taken, 0) TH_LOG("no decision of the %s agent taken",
 					    variant->mode);
 	}
 	if (!strcmp(variant->mode, "fito")) {

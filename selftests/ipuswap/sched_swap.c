@@ -6,8 +6,8 @@
  *
  * How many dispatches the firmware stages depends on the emulated IPU
  * getting CPU time (70-87% on an idle 2-core host, 34% on a busy one), so
- * the share is printed as a figure ("# staged=") and measured by make bench;
- * the test only asserts that the firmware staged some.
+ * the share is printed as a figure ("# taken=") and measured by make bench;
+ * the test only asserts that some were taken.
  */
 #define _GNU_SOURCE
 #include <sys/resource.h>
@@ -54,10 +54,10 @@ FIXTURE_TEARDOWN(swap)
 	EXPECT_EQ(0, ipt_unload_module_settled(10));
 }
 
-TEST_F_TIMEOUT(swap, storm_completes_firmware_staged, 900)
+TEST_F_TIMEOUT(swap, storm_completes_proposals_taken, 900)
 {
-	long long staged0 = ipt_info("dispatch_taken"), self0 = ipt_info("dispatch_self");
-	long long staged, selfd;
+	long long taken0 = ipt_info("dispatch_taken"), self0 = ipt_info("dispatch_self");
+	long long taken, selfd;
 	char state[64];
 	int done;
 
@@ -65,14 +65,14 @@ TEST_F_TIMEOUT(swap, storm_completes_firmware_staged, 900)
 	ASSERT_EQ(NR_ROUNDS * NR_WORKERS + 100, done);
 	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("enabled", state) TH_LOG("scheduler ejected (watchdog?)");
-	staged = ipt_info("dispatch_taken") - staged0;
+	taken = ipt_info("dispatch_taken") - taken0;
 	selfd = ipt_info("dispatch_self") - self0;
-	TH_LOG("dispatches: %lld staged by the firmware, %lld self-served (%.1f%% staged)",
-	       staged, selfd, 100.0 * staged / (staged + selfd ? staged + selfd : 1));
-	printf("# taken=%lld self=%lld ratio=%.3f\n", staged, selfd,
-	       (double)staged / (staged + selfd ? staged + selfd : 1));
-	ASSERT_GT(staged + selfd, 1000);
-	ASSERT_GT(staged, 0) TH_LOG("the firmware staged no dispatch");
+	TH_LOG("dispatches: %lld taken from the firmware's proposals, %lld self-served (%.1f%% taken)",
+	       taken, selfd, 100.0 * taken / (taken + selfd ? taken + selfd : 1));
+	printf("# taken=%lld self=%lld ratio=%.3f\n", taken, selfd,
+	       (double)taken / (taken + selfd ? taken + selfd : 1));
+	ASSERT_GT(taken + selfd, 1000);
+	ASSERT_GT(taken, 0) TH_LOG("no proposal of the firmware was taken");
 	ASSERT_EQ(0, ipt_info("abort_bad_word"));
 	ASSERT_EQ(0, ipt_info("abort_bad_index"));
 }
