@@ -7,15 +7,16 @@
  * in the emulator it shares two cores with QEMU's vCPU threads.
  *
  * Every header word has one writer (ipuswap_wire.h). The firmware publishes
- * its words with release stores and reads the host's with acquire loads;
- * the words are plain __u64/__u32 in the shared struct, accessed through
- * casts to _Atomic types (same size and alignment on every ABI we build
- * for, and lock-free, so a cross-process atomic is a real one).
+ * its words with release stores and reads the host's with acquire loads,
+ * through ipuswap_atomic.h like every other agent.
+ *
+ * While a scheduler is attached, the engine for its protocol
+ * (fw_engine.h: fw_sched for the swap, fw_fito for the FITO baseline)
+ * serves the region.
  */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,13 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipuswap_atomic.h"
 #include "ipuswap_swap.h"
 #include "fw_core.h"
-#include "fw_fito.h"
-#include "fw_sched.h"
+#include "fw_engine.h"
 #include "log.h"
-
-_Static_assert(ATOMIC_LLONG_LOCK_FREE == 2, "64-bit atomics must be lock-free");
 
 enum fw_tag { TAG_SIGNAL, TAG_TICK, TAG_FAULT, TAG_TRANSPORT };
 
@@ -55,53 +54,13 @@ struct fw_core {
 	/* Scheduling: the staging engine runs while a scheduler is attached. */
 	struct fw_pcie pcie;
 	struct fw_pcie_cfg pcie_cfg;	/* current model (slow@ changes it) */
-	struct fw_sched *sched;		/* PROTO_SWAP engine, or */
-	struct fw_fito *fito;		/* PROTO_FITO engine */
+	const struct fw_engine_ops *eops;	/* the running engine's, or NULL */
+	void *engine;
 	uint64_t decisions_done;	/* proposals of engines already gone */
 	enum fw_sched_hdr_err last_err;
 	struct timespec garbage_until;	/* garbage@: hostile until then */
 	uint64_t rng;
 };
-
-/* ---- window word access ---------------------------------------------- */
-
-static uint64_t ld_acq64(const __u64 *p)
-{
-	return atomic_load_explicit((const _Atomic uint64_t *)p,
-				    memory_order_acquire);
-}
-
-static uint64_t ld_rlx64(const __u64 *p)
-{
-	return atomic_load_explicit((const _Atomic uint64_t *)p,
-				    memory_order_relaxed);
-}
-
-static uint32_t ld_acq32(const __u32 *p)
-{
-	return atomic_load_explicit((const _Atomic uint32_t *)p,
-				    memory_order_acquire);
-}
-
-static void st_rel64(__u64 *p, uint64_t v)
-{
-	atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_release);
-}
-
-static void st_rlx64(__u64 *p, uint64_t v)
-{
-	atomic_store_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
-}
-
-static void st_rel32(__u32 *p, uint32_t v)
-{
-	atomic_store_explicit((_Atomic uint32_t *)p, v, memory_order_release);
-}
-
-static void st_rlx32(__u32 *p, uint32_t v)
-{
-	atomic_store_explicit((_Atomic uint32_t *)p, v, memory_order_relaxed);
-}
 
 /* ---- fault table --------------------------------------------------------- */
 
@@ -203,41 +162,34 @@ const char *fw_corrupt_parse(const char *s, enum fw_corrupt *out)
 static void window_init(struct fw_core *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
-	uint64_t size = c->t->size;
-	uint32_t magic = IPUSWAP_MAGIC, version = IPUSWAP_WIRE_VERSION;
+	uint32_t magic = IPUSWAP_MAGIC;
 	uint64_t gen;
 
-	st_rlx32(&h->magic, 0);
+	ipuswap_store_relaxed(&h->magic, 0);
 	/* Make the cleared magic visible before any identity word changes. */
-	atomic_thread_fence(memory_order_seq_cst);
+	ipuswap_fence();
 
+	/* No swap region contents yet: it is all free space. */
+	ipuswap_hdr_init(h, c->t->size, c->t->nr_vectors, c->t->fw_peer_id);
 	switch (c->cfg->corrupt) {
 	case FW_CORRUPT_MAGIC:
 		magic ^= 1;
 		break;
 	case FW_CORRUPT_VERSION:
-		version += 99;
+		h->version += 99;
 		break;
 	case FW_CORRUPT_SIZE:
-		size *= 2;
+		h->size *= 2;
 		break;
 	case FW_CORRUPT_NONE:
 		break;
 	}
-	h->version = version;
-	h->size = size;
-	h->hdr_size = IPUSWAP_HDR_SIZE;
-	h->nr_vectors = c->t->nr_vectors;
-	h->fw_peer_id = c->t->fw_peer_id;
-	/* No swap region contents yet: it is all free space. */
-	h->region_offset = IPUSWAP_HDR_SIZE;
-	h->region_size = c->t->size - IPUSWAP_HDR_SIZE;
 
-	st_rlx64(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
-	gen = ld_rlx64(&h->fw_generation) + 1;
-	st_rlx64(&h->fw_generation, gen);
+	ipuswap_store_relaxed(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
+	gen = ipuswap_load_relaxed(&h->fw_generation) + 1;
+	ipuswap_store_relaxed(&h->fw_generation, gen);
 
-	st_rel32(&h->magic, magic);
+	ipuswap_store_release(&h->magic, magic);
 	fw_dbg(1, "window header ready (generation %llu%s)",
 	       (unsigned long long)gen,
 	       c->cfg->corrupt != FW_CORRUPT_NONE ? ", corrupted on purpose" : "");
@@ -252,12 +204,12 @@ static void window_forget_host(struct fw_core *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
 
-	st_rlx32(&h->host_state, IPUSWAP_HOST_ABSENT);
-	st_rlx32(&h->host_nr_cpus, 0);
-	st_rlx64(&h->host_ping_seq, 0);
-	st_rlx64(&h->host_check_seq, 0);
-	st_rlx64(&h->fw_check_ack, 0);
-	st_rel64(&h->fw_ping_ack, 0);
+	ipuswap_store_relaxed(&h->host_state, IPUSWAP_HOST_ABSENT);
+	ipuswap_store_relaxed(&h->host_nr_cpus, 0);
+	ipuswap_store_relaxed(&h->host_ping_seq, 0);
+	ipuswap_store_relaxed(&h->host_check_seq, 0);
+	ipuswap_store_relaxed(&h->fw_check_ack, 0);
+	ipuswap_store_release(&h->fw_ping_ack, 0);
 }
 
 static const char *host_state_name(uint32_t s)
@@ -365,37 +317,25 @@ static void on_fault_timer(struct fw_core *c)
 
 /* ---- scheduling ---------------------------------------------------------- */
 
-static uint64_t engine_decisions(const struct fw_core *c)
-{
-	if (c->sched)
-		return fw_sched_stats(c->sched)->ok[FW_OP_PROPOSE];
-	return c->fito ? fw_fito_stats(c->fito)->decisions : 0;
-}
+/* The engine for each protocol the host may ask for (hdr.host_proto). */
+static const struct fw_engine_ops *const engines[IPUSWAP_NR_PROTOS] = {
+	[IPUSWAP_PROTO_SWAP] = &fw_sched_engine,
+	[IPUSWAP_PROTO_FITO] = &fw_fito_engine,
+};
 
 static void sched_stop(struct fw_core *c, const char *why)
 {
-	if (!c->sched && !c->fito)
-		return;
-	c->decisions_done += engine_decisions(c);
-	if (c->fito) {
-		const struct fw_fito_stats *st = fw_fito_stats(c->fito);
-		uint64_t events = 0;
-		unsigned int t;
+	char report[256];
 
-		for (t = 0; t < IPUSWAP_NR_EV_TYPES; t++)
-			events += st->events[t];
-		fw_log("fito: %llu decisions, %llu events (%llu bad), %llu ring reads, "
-		       "answers %llu commit / %llu abort",
-		       (unsigned long long)st->decisions, (unsigned long long)events,
-		       (unsigned long long)st->bad_events,
-		       (unsigned long long)st->ring_reads,
-		       (unsigned long long)st->answers_commit,
-		       (unsigned long long)st->answers_abort);
-	}
-	fw_sched_destroy(c->sched);
-	fw_fito_destroy(c->fito);
-	c->sched = NULL;
-	c->fito = NULL;
+	if (!c->engine)
+		return;
+	c->decisions_done += c->eops->decisions(c->engine);
+	c->eops->report(c->engine, report, sizeof(report));
+	if (report[0])
+		fw_log("%s: %s", c->eops->name, report);
+	c->eops->destroy(c->engine);
+	c->engine = NULL;
+	c->eops = NULL;
 	fw_log("%s engine stopped (%s)", c->cfg->onhost ? "on-host" : "staging", why);
 }
 
@@ -404,40 +344,34 @@ static bool agent_is_us(struct fw_core *c)
 {
 	uint32_t want = c->cfg->onhost ? IPUSWAP_AGENT_ONHOST : IPUSWAP_AGENT_IPU;
 
-	return ld_acq32(&c->hdr->host_agent) == want;
+	return ipuswap_load_acquire(&c->hdr->host_agent) == want;
 }
 
 static bool sched_start(struct fw_core *c)
 {
-	struct fw_sched_cfg cfg = { 0 };
 	enum fw_sched_hdr_err err = FW_HDR_OK;
-	bool fito = ld_acq32(&c->hdr->host_proto) == IPUSWAP_PROTO_FITO;
-	const struct ipuswap_layout *l;
+	uint32_t proto = ipuswap_load_acquire(&c->hdr->host_proto);
+	const struct fw_engine_ops *ops = proto < IPUSWAP_NR_PROTOS ? engines[proto] : NULL;
+	char what[160];
 	int ret;
 
 	fw_pcie_init(&c->pcie, &c->pcie_cfg);
-	if (fito)
-		ret = fw_fito_create(&c->fito, c->hdr, c->t->size, &c->pcie, &err);
-	else
-		ret = fw_sched_create(&c->sched, c->hdr, c->t->size, &c->pcie, &cfg, &err);
+	ret = ops ? ops->create(&c->engine, c->hdr, c->t->size, &c->pcie, &err) : -EPROTO;
 	if (ret) {
 		/* Say it once per distinct reason, not on every tick. */
-		if (err != c->last_err)
+		if (!ops && c->last_err != FW_HDR_NR_ERRS)
+			fw_log("cannot stage: host_proto %u unknown", proto);
+		else if (ops && err != c->last_err)
 			fw_log("cannot stage: %s", ret == -EINVAL ?
 			       fw_sched_hdr_err_str(err) : strerror(-ret));
-		c->last_err = err;
-		c->sched = NULL;
-		c->fito = NULL;
+		c->last_err = ops ? err : FW_HDR_NR_ERRS;
+		c->engine = NULL;
 		return false;
 	}
 	c->last_err = FW_HDR_OK;
-	l = fito ? fw_fito_layout(c->fito) : fw_sched_layout(c->sched);
-	if (fito)
-		fw_log("fito engine started: %u CPUs, %u task slots, mitigations %#x",
-		       l->nr_cpus, l->nr_tasks, fw_fito_flags(c->fito));
-	else
-		fw_log("staging engine started: %u CPUs, %u task slots",
-		       l->nr_cpus, l->nr_tasks);
+	c->eops = ops;
+	ops->describe(c->engine, what, sizeof(what));
+	fw_log("%s engine started: %s", ops->name, what);
 	return true;
 }
 
@@ -457,12 +391,12 @@ static void sched_service(struct fw_core *c)
 			   "another agent serves the host");
 		return;
 	}
-	if (!c->sched && !c->fito && !sched_start(c))
+	if (!c->engine && !sched_start(c))
 		return;
 	now = fw_pcie_clock();
 	deadline = now + (uint64_t)c->cfg->poll_us * 1000;
 	for (;;) {
-		r = c->sched ? fw_sched_step(c->sched) : fw_fito_step(c->fito);
+		r = c->eops->step(c->engine);
 		if (r < 0) {
 			sched_stop(c, "header changed");
 			break;
@@ -471,13 +405,14 @@ static void sched_service(struct fw_core *c)
 		if (now >= deadline)
 			break;
 		if (r == 0) {
-			uint64_t idle = c->sched ? fw_sched_idle_ns(c->sched) : 0;
+			uint64_t idle = c->eops->idle_ns(c->engine);
 
 			fw_pcie_sleep_until(now + (idle ? idle : 5000), true);
 		}
 	}
-	if (c->sched || c->fito)
-		st_rel64(&c->hdr->fw_decisions, c->decisions_done + engine_decisions(c));
+	if (c->engine)
+		ipuswap_store_release(&c->hdr->fw_decisions,
+				      c->decisions_done + c->eops->decisions(c->engine));
 }
 
 /*
@@ -488,7 +423,7 @@ static void fault_restart(struct fw_core *c, const struct fw_fault *f)
 {
 	(void)f;
 	sched_stop(c, "restart");
-	st_rel64(&c->hdr->fw_generation, ld_rlx64(&c->hdr->fw_generation) + 1);
+	ipuswap_store_release(&c->hdr->fw_generation, ipuswap_load_relaxed(&c->hdr->fw_generation) + 1);
 	if (c->host_state == IPUSWAP_HOST_SCHED && agent_is_us(c))
 		sched_start(c);
 }
@@ -523,7 +458,7 @@ static uint64_t next_rand(uint64_t *x)
 /* One tick's worth of garbage; returns false once the period is over. */
 static bool write_garbage(struct fw_core *c)
 {
-	uint64_t off = ld_acq32(&c->hdr->region_offset), words, i;
+	uint64_t off = ipuswap_load_acquire(&c->hdr->region_offset), words, i;
 	struct timespec now;
 	__u64 *region;
 
@@ -536,9 +471,9 @@ static bool write_garbage(struct fw_core *c)
 	words = (c->t->size - off) / sizeof(__u64);
 	/* Cells first (where the host looks on every dispatch), then anywhere. */
 	for (i = 0; i < 256 && i * 8 < words; i++)
-		st_rlx64(&region[i * 8], next_rand(&c->rng));
+		ipuswap_store_relaxed(&region[i * 8], next_rand(&c->rng));
 	for (i = 0; i < 1024; i++)
-		st_rlx64(&region[next_rand(&c->rng) % words], next_rand(&c->rng));
+		ipuswap_store_relaxed(&region[next_rand(&c->rng) % words], next_rand(&c->rng));
 	return true;
 }
 
@@ -546,7 +481,7 @@ static bool write_garbage(struct fw_core *c)
 
 static void check_host_state(struct fw_core *c)
 {
-	uint32_t s = ld_acq32(&c->hdr->host_state);
+	uint32_t s = ipuswap_load_acquire(&c->hdr->host_state);
 
 	if (s == c->host_state)
 		return;
@@ -561,11 +496,11 @@ static void check_host_state(struct fw_core *c)
 static void answer_ping(struct fw_core *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
-	uint64_t seq = ld_acq64(&h->host_ping_seq);
+	uint64_t seq = ipuswap_load_acquire(&h->host_ping_seq);
 
-	if (seq == ld_rlx64(&h->fw_ping_ack))
+	if (seq == ipuswap_load_relaxed(&h->fw_ping_ack))
 		return;
-	st_rel64(&h->fw_ping_ack, seq);
+	ipuswap_store_release(&h->fw_ping_ack, seq);
 	c->t->ops->notify_host(c->t, IPUSWAP_VEC_CTRL);
 }
 
@@ -577,17 +512,17 @@ static void answer_ping(struct fw_core *c)
 static void answer_check(struct fw_core *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
-	uint64_t seq = ld_acq64(&h->host_check_seq);
-	uint64_t off = ld_acq32(&h->region_offset);
+	uint64_t seq = ipuswap_load_acquire(&h->host_check_seq);
+	uint64_t off = ipuswap_load_acquire(&h->region_offset);
 	struct ipuswap_check *chk;
 	uint32_t i, n;
 
-	if (seq == ld_rlx64(&h->fw_check_ack))
+	if (seq == ipuswap_load_relaxed(&h->fw_check_ack))
 		return;
 	if (off < IPUSWAP_HDR_SIZE || off > c->t->size ||
 	    c->t->size - off < sizeof(*chk)) {
 		fw_log("wire check: no room in the window, not answered");
-		st_rel64(&h->fw_check_ack, seq);
+		ipuswap_store_release(&h->fw_check_ack, seq);
 		return;
 	}
 	chk = (struct ipuswap_check *)((char *)h + off);
@@ -615,12 +550,12 @@ static void answer_check(struct fw_core *c)
 		chk->fw_words[i] = ipuswap_check_sample(i);
 	}
 	memset(&chk->fw_layout, 0, sizeof(chk->fw_layout));
-	if (ipuswap_layout(off, ld_rlx64(&h->region_size), ld_acq32(&h->host_nr_cpus),
+	if (ipuswap_layout(off, ipuswap_load_relaxed(&h->region_size), ipuswap_load_acquire(&h->host_nr_cpus),
 			   &chk->fw_layout))
 		memset(&chk->fw_layout, 0, sizeof(chk->fw_layout));
 	ipuswap_check_sizes(chk->fw_sizes);
 	fw_dbg(1, "wire check %llu: %u words", (unsigned long long)seq, n);
-	st_rel64(&h->fw_check_ack, seq);
+	ipuswap_store_release(&h->fw_check_ack, seq);
 	c->t->ops->notify_host(c->t, IPUSWAP_VEC_CTRL);
 }
 
@@ -637,8 +572,8 @@ static void on_tick(struct fw_core *c)
 		sched_service(c);
 		return;
 	}
-	st_rlx64(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
-	st_rel64(&h->fw_liveness, ld_rlx64(&h->fw_liveness) + 1);
+	ipuswap_store_relaxed(&h->fw_tick_ns, (uint64_t)c->cfg->tick_us * 1000);
+	ipuswap_store_release(&h->fw_liveness, ipuswap_load_relaxed(&h->fw_liveness) + 1);
 	/* Doorbells may be lost; the tick catches what they missed. */
 	check_host_state(c);
 	answer_ping(c);
@@ -739,8 +674,7 @@ static int core_setup(struct fw_core *c)
 
 static int check_window(const struct transport *t)
 {
-	if (t->size < IPUSWAP_WINDOW_MIN || t->size > IPUSWAP_WINDOW_MAX ||
-	    (t->size & (t->size - 1))) {
+	if (!ipuswap_window_size_ok(t->size)) {
 		fw_log("window of %zu bytes is not a power of two in [%llu, %llu]",
 		       t->size, IPUSWAP_WINDOW_MIN, IPUSWAP_WINDOW_MAX);
 		return -EINVAL;
@@ -774,9 +708,14 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 		goto out;
 	}
 	if (c->cfg->onhost) {
-		if (ld_acq32(&c->hdr->magic) != IPUSWAP_MAGIC ||
-		    ld_acq32(&c->hdr->version) != IPUSWAP_WIRE_VERSION) {
-			fw_log("on-host agent: the window has no valid header (is the IPU firmware running?)");
+		struct ipuswap_window_hdr h;
+		enum ipuswap_hdr_fault f;
+
+		ipuswap_hdr_read(&h, c->hdr);
+		f = ipuswap_hdr_check(&h, t->size);
+		if (f != IPUSWAP_HF_OK) {
+			fw_log("on-host agent: the window has no valid header (%s; is the IPU firmware running?)",
+			       ipuswap_hdr_fault_name(f));
 			ret = -EINVAL;
 			goto out;
 		}

@@ -2,9 +2,12 @@
 /* fw_fito: the FITO baseline's firmware engine; see fw_fito.h. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipuswap_atomic.h"
+#include "fw_engine.h"
 #include "fw_fito.h"
 
 struct fito_task {
@@ -301,12 +304,7 @@ static bool hdr_changed(struct fw_fito *f)
 
 	fw_pcie_read(f->pcie, &h, f->win, sizeof(h));
 	f->stats.hdr_checks++;
-	return h.host_state != IPUSWAP_HOST_SCHED ||
-	       h.host_proto != IPUSWAP_PROTO_FITO ||
-	       h.host_attach_seq != f->hdr.host_attach_seq ||
-	       h.host_fito_flags != f->hdr.host_fito_flags ||
-	       h.host_agent != f->hdr.host_agent ||
-	       h.host_nr_cpus != f->hdr.host_nr_cpus;
+	return ipuswap_hdr_restarts(&f->hdr, &h);
 }
 
 int fw_fito_step(struct fw_fito *f)
@@ -320,8 +318,7 @@ int fw_fito_step(struct fw_fito *f)
 	for (cpu = 0; cpu < f->l.nr_cpus; cpu++)
 		progress |= read_ring(f, cpu);
 	/* Our own word: no PCIe read needed to know it. */
-	gen = __atomic_load_n(&((struct ipuswap_window_hdr *)f->win)->fw_generation,
-			      __ATOMIC_RELAXED);
+	gen = ipuswap_load_relaxed(&((struct ipuswap_window_hdr *)f->win)->fw_generation);
 	for (cpu = 0; cpu < f->l.nr_cpus; cpu++) {
 		if (!f->want[cpu] && !(f->flags & IPUSWAP_FITO_PRESTAGE))
 			continue;
@@ -346,3 +343,71 @@ uint32_t fw_fito_flags(const struct fw_fito *f)
 {
 	return f->flags;
 }
+
+/* ---- as the core's engine for IPUSWAP_PROTO_FITO ------------------------- */
+
+static int engine_create(void **engine, void *win, size_t win_size, struct fw_pcie *pcie,
+			 enum fw_sched_hdr_err *err)
+{
+	struct fw_fito *f = NULL;
+	int ret = fw_fito_create(&f, win, win_size, pcie, err);
+
+	*engine = f;
+	return ret;
+}
+
+static int engine_step(void *f)
+{
+	return fw_fito_step(f);
+}
+
+static uint64_t engine_idle_ns(const void *f)
+{
+	(void)f;
+	return 0;
+}
+
+static uint64_t engine_decisions(const void *f)
+{
+	return fw_fito_stats(f)->decisions;
+}
+
+static void engine_describe(const void *f, char *buf, size_t size)
+{
+	const struct ipuswap_layout *l = fw_fito_layout(f);
+
+	snprintf(buf, size, "%u CPUs, %u task slots, mitigations %#x", l->nr_cpus,
+		 l->nr_tasks, fw_fito_flags(f));
+}
+
+static void engine_report(const void *f, char *buf, size_t size)
+{
+	const struct fw_fito_stats *st = fw_fito_stats(f);
+	uint64_t events = 0;
+	unsigned int t;
+
+	for (t = 0; t < IPUSWAP_NR_EV_TYPES; t++)
+		events += st->events[t];
+	snprintf(buf, size, "%llu decisions, %llu events (%llu bad), %llu ring reads, "
+		 "answers %llu commit / %llu abort",
+		 (unsigned long long)st->decisions, (unsigned long long)events,
+		 (unsigned long long)st->bad_events, (unsigned long long)st->ring_reads,
+		 (unsigned long long)st->answers_commit,
+		 (unsigned long long)st->answers_abort);
+}
+
+static void engine_destroy(void *f)
+{
+	fw_fito_destroy(f);
+}
+
+const struct fw_engine_ops fw_fito_engine = {
+	.name		= "fito",
+	.create		= engine_create,
+	.step		= engine_step,
+	.idle_ns	= engine_idle_ns,
+	.decisions	= engine_decisions,
+	.describe	= engine_describe,
+	.report		= engine_report,
+	.destroy	= engine_destroy,
+};

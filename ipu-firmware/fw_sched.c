@@ -16,10 +16,12 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ipuswap_swap.h"
+#include "fw_engine.h"
 #include "fw_sched.h"
 
 #define ORDER_PENDING	UINT64_MAX
@@ -120,12 +122,8 @@ struct fw_sched {
 
 /* ---- header ------------------------------------------------------------- */
 
+/* The engine's own conditions; the header's are named by ipuswap_hdr_fault_name(). */
 static const char *const hdr_err_str[FW_HDR_NR_ERRS] = {
-	[FW_HDR_OK] = "ok",
-	[FW_HDR_MAGIC] = "bad magic",
-	[FW_HDR_VERSION] = "wire version mismatch",
-	[FW_HDR_SIZE] = "size does not match the window",
-	[FW_HDR_REGION] = "swap region outside the window or misaligned",
 	[FW_HDR_NOT_SCHED] = "no scheduler attached (host_state != SCHED)",
 	[FW_HDR_NR_CPUS] = "host_nr_cpus is 0 or above IPUSWAP_MAX_CPUS",
 	[FW_HDR_LAYOUT] = "swap region cannot hold 64 tasks for host_nr_cpus",
@@ -134,6 +132,8 @@ static const char *const hdr_err_str[FW_HDR_NR_ERRS] = {
 
 const char *fw_sched_hdr_err_str(enum fw_sched_hdr_err e)
 {
+	if (e < FW_HDR_NOT_SCHED)
+		return ipuswap_hdr_fault_name(e);
 	return e < FW_HDR_NR_ERRS ? hdr_err_str[e] : "?";
 }
 
@@ -142,20 +142,11 @@ enum fw_sched_hdr_err fw_sched_validate(const struct ipuswap_window_hdr *h,
 					const struct fw_sched_cfg *cfg,
 					struct ipuswap_layout *l)
 {
+	enum ipuswap_hdr_fault f = ipuswap_hdr_check(h, win_size);
 	uint64_t end, table;
 
-	if (h->magic != IPUSWAP_MAGIC)
-		return FW_HDR_MAGIC;
-	if (h->version != IPUSWAP_WIRE_VERSION)
-		return FW_HDR_VERSION;
-	if (h->size != win_size || win_size < IPUSWAP_WINDOW_MIN ||
-	    win_size > IPUSWAP_WINDOW_MAX)
-		return FW_HDR_SIZE;
-	/* Cache-line aligned, after the header page, inside the window. */
-	if (h->region_offset < IPUSWAP_HDR_SIZE ||
-	    h->region_offset % IPUSWAP_CACHELINE ||
-	    h->region_offset > win_size || h->region_size > win_size - h->region_offset)
-		return FW_HDR_REGION;
+	if (f != IPUSWAP_HF_OK)
+		return (enum fw_sched_hdr_err)f;
 	if (h->host_state != IPUSWAP_HOST_SCHED)
 		return FW_HDR_NOT_SCHED;
 	if (h->host_nr_cpus == 0 || h->host_nr_cpus > IPUSWAP_MAX_CPUS)
@@ -171,17 +162,6 @@ enum fw_sched_hdr_err fw_sched_validate(const struct ipuswap_window_hdr *h,
 	    (uint64_t)cfg->cpu_first + cfg->cpu_count > l->nr_cpus)
 		return FW_HDR_CPU_RANGE;
 	return FW_HDR_OK;
-}
-
-/* Did the host change what the layout was derived from? */
-static bool hdr_changed(const struct ipuswap_window_hdr *a,
-			const struct ipuswap_window_hdr *b)
-{
-	return a->magic != b->magic || a->version != b->version ||
-	       a->size != b->size || a->region_offset != b->region_offset ||
-	       a->region_size != b->region_size ||
-	       a->host_state != b->host_state ||
-	       a->host_nr_cpus != b->host_nr_cpus;
 }
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -615,7 +595,7 @@ static void hdr_done(struct fw_sched *s)
 	struct ipuswap_layout l;
 
 	s->st.hdr_checks++;
-	if (hdr_changed(&s->hdr_buf, &s->hdr0) ||
+	if (ipuswap_hdr_restarts(&s->hdr0, &s->hdr_buf) ||
 	    fw_sched_validate(&s->hdr_buf, s->win_size, &s->cfg, &l) != FW_HDR_OK)
 		s->stale = true;
 }
@@ -926,3 +906,61 @@ void fw_sched_stats_add(struct fw_sched_stats *sum, const struct fw_sched_stats 
 	for (i = 0; i < sizeof(*x) / sizeof(uint64_t); i++)
 		b[i] += a[i];
 }
+
+/* ---- as the core's engine for IPUSWAP_PROTO_SWAP ------------------------- */
+
+static int engine_create(void **engine, void *win, size_t win_size, struct fw_pcie *pcie,
+			 enum fw_sched_hdr_err *err)
+{
+	struct fw_sched_cfg cfg = { 0 };	/* every CPU, no idle backoff */
+	struct fw_sched *s;
+	int ret = fw_sched_create(&s, win, win_size, pcie, &cfg, err);
+
+	*engine = s;
+	return ret;
+}
+
+static int engine_step(void *s)
+{
+	return fw_sched_step(s);
+}
+
+static uint64_t engine_idle_ns(const void *s)
+{
+	return fw_sched_idle_ns(s);
+}
+
+static uint64_t engine_decisions(const void *s)
+{
+	return fw_sched_stats(s)->ok[FW_OP_PROPOSE];
+}
+
+static void engine_describe(const void *s, char *buf, size_t size)
+{
+	const struct ipuswap_layout *l = fw_sched_layout(s);
+
+	snprintf(buf, size, "%u CPUs, %u task slots", l->nr_cpus, l->nr_tasks);
+}
+
+static void engine_report(const void *s, char *buf, size_t size)
+{
+	(void)s;
+	if (size)
+		buf[0] = '\0';		/* the core's lines say enough */
+}
+
+static void engine_destroy(void *s)
+{
+	fw_sched_destroy(s);
+}
+
+const struct fw_engine_ops fw_sched_engine = {
+	.name		= "staging",
+	.create		= engine_create,
+	.step		= engine_step,
+	.idle_ns	= engine_idle_ns,
+	.decisions	= engine_decisions,
+	.describe	= engine_describe,
+	.report		= engine_report,
+	.destroy	= engine_destroy,
+};

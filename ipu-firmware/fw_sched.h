@@ -27,7 +27,9 @@
  *
  * Only a window whose host_state is SCHED is touched (while BOUND the host
  * may use the region for other things); the header is re-read every
- * FW_SCHED_HDR_EVERY cell scans and any change ends the engine (-ESTALE).
+ * FW_SCHED_HDR_EVERY cell scans and a change that restarts engines
+ * (ipuswap_hdr_restarts(): layout inputs, a new attach, another protocol)
+ * ends the engine (-ESTALE).
  *
  * Withdrawing: the engine never withdraws a live proposal. It clears a
  * cell only when a task-table snapshot proves the proposal can never be
@@ -84,14 +86,20 @@ struct fw_sched_cfg {
 	void *arg;
 };
 
-/* What fw_sched_validate() found wrong with a header. */
+/*
+ * What fw_sched_validate() found wrong with a header: a field
+ * ipuswap_hdr_check() refuses (the same numbers), or the engine's own
+ * conditions after them.
+ */
 enum fw_sched_hdr_err {
-	FW_HDR_OK,
-	FW_HDR_MAGIC,
-	FW_HDR_VERSION,
-	FW_HDR_SIZE,		/* hdr.size != the window we mapped */
-	FW_HDR_REGION,		/* region outside the window or misaligned */
-	FW_HDR_NOT_SCHED,	/* host_state != SCHED: the region is not ours */
+	FW_HDR_OK		= IPUSWAP_HF_OK,
+	FW_HDR_MAGIC		= IPUSWAP_HF_MAGIC,
+	FW_HDR_VERSION		= IPUSWAP_HF_VERSION,
+	FW_HDR_SIZE		= IPUSWAP_HF_SIZE,	/* hdr.size != the window we mapped */
+	FW_HDR_HDR_SIZE		= IPUSWAP_HF_HDR_SIZE,
+	FW_HDR_VECTORS		= IPUSWAP_HF_VECTORS,
+	FW_HDR_REGION		= IPUSWAP_HF_REGION,	/* outside the window or misaligned */
+	FW_HDR_NOT_SCHED	= IPUSWAP_NR_HF, /* host_state != SCHED: not ours */
 	FW_HDR_NR_CPUS,		/* host_nr_cpus 0 or > IPUSWAP_MAX_CPUS */
 	FW_HDR_LAYOUT,		/* region too small for 64 tasks at this count */
 	FW_HDR_CPU_RANGE,	/* cfg asks for CPUs the host does not have */

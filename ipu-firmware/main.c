@@ -23,6 +23,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "ipuswap_dev.h"
 #include "ipuswap_wire.h"
 #include "fw_core.h"
 #include "log.h"
@@ -30,7 +31,7 @@
 
 #define DEFAULT_SHM_SIZE	(4ULL << 20)
 #define DEFAULT_UIO_DEV		"/dev/uio0"
-#define DEFAULT_HOST_DEV	"/dev/ipuswap"
+#define DEFAULT_HOST_DEV	IPUSWAP_DEV_PATH
 #define ONHOST_BW_GBPS		1e4	/* the most fw_pcie_cfg_check() accepts */
 #define MAX_VECTORS		64
 

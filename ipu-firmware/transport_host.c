@@ -3,15 +3,11 @@
  * The on-host transport (--transport host): ipuswap-fw runs inside the
  * host, on a host CPU, as the on-host reference agent (IPUSWAP_AGENT_ONHOST).
  * The window is the one the IPU firmware created; the host driver exposes
- * it through its character device (--dev, default /dev/ipuswap):
- *
- *   mmap    offset 0, MAP_SHARED: the window, write-back cached as the
- *           driver's own mapping. It is mapped in two steps: the header
- *           page first, to learn and check hdr.size, then all of it.
- *   read    an 8-byte bitmask of the doorbell vectors the host rang for
- *           the on-host agent since the last read (the device is opened
- *           O_NONBLOCK, so no doorbells is -EAGAIN).
- *   poll    readable while such bits are pending: the device fd is pollfd.
+ * it through its character device (--dev, default IPUSWAP_DEV_PATH; the
+ * interface is in ipuswap_dev.h). The window is mapped in two steps: the
+ * header page first, to learn and check hdr.size, then all of it. The
+ * device is opened O_NONBLOCK, so a read with no doorbells is -EAGAIN; it
+ * is pollfd.
  *
  * Nothing goes back: the host reads the on-host agent's answers from the
  * window when it next looks and needs no interrupt, so notify_host does
@@ -38,9 +34,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "ipuswap_wire.h"
+#include "ipuswap_atomic.h"
+#include "ipuswap_dev.h"
 #include "log.h"
 #include "transport.h"
+
+_Static_assert(sizeof(uint64_t) == IPUSWAP_DEV_READ_SIZE, "one read is one u64");
 
 /* For the SIGBUS handler: the mapped window, or NULL. */
 static void *volatile host_win;
@@ -93,37 +92,25 @@ static int host_window_size(const char *dev, int fd, size_t *size)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	size_t len = page > IPUSWAP_HDR_SIZE ? (size_t)page : IPUSWAP_HDR_SIZE;
-	const struct ipuswap_window_hdr *hdr;
-	uint32_t magic, version;
-	uint64_t v;
+	struct ipuswap_window_hdr h;
+	enum ipuswap_hdr_fault f;
 	void *p;
 
-	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, IPUSWAP_DEV_MMAP_OFFSET);
 	if (p == MAP_FAILED)
 		return -errno;
-	hdr = p;
-	/* The IPU firmware stores magic last, with release. */
-	magic = __atomic_load_n(&hdr->magic, __ATOMIC_ACQUIRE);
-	version = __atomic_load_n(&hdr->version, __ATOMIC_RELAXED);
-	v = __atomic_load_n(&hdr->size, __ATOMIC_RELAXED);
+	ipuswap_hdr_read(&h, p);
 	munmap(p, len);
-	if (magic != IPUSWAP_MAGIC) {
-		fw_log("%s: bad magic %#x (expected %#x)", dev, magic, IPUSWAP_MAGIC);
-		return -EPROTO;
-	}
-	if (version != IPUSWAP_WIRE_VERSION) {
-		fw_log("%s: wire version %u, this firmware speaks %u", dev, version,
-		       IPUSWAP_WIRE_VERSION);
+	/* Only the header page is mapped yet: the size is checked for its form. */
+	f = ipuswap_hdr_check(&h, h.size);
+	if (f != IPUSWAP_HF_OK) {
+		fw_log("%s: window refused: %s (magic %#x, version %u, size %llu; this firmware speaks %u)",
+		       dev, ipuswap_hdr_fault_name(f), h.magic, h.version,
+		       (unsigned long long)h.size, IPUSWAP_WIRE_VERSION);
 		return -EPROTO;
 	}
 	/* IPUSWAP_WINDOW_MAX fits a 32-bit size_t too. */
-	if (v < IPUSWAP_WINDOW_MIN || v > IPUSWAP_WINDOW_MAX || (v & (v - 1))) {
-		fw_log("%s: window of %llu bytes is not a power of two in [%llu, %llu]",
-		       dev, (unsigned long long)v, IPUSWAP_WINDOW_MIN,
-		       IPUSWAP_WINDOW_MAX);
-		return -EPROTO;
-	}
-	*size = (size_t)v;
+	*size = (size_t)h.size;
 	return 0;
 }
 
@@ -137,7 +124,7 @@ static int host_map(struct transport *t, struct host *h)
 	ret = host_window_size(h->dev, h->fd, &size);
 	if (ret)
 		return ret;
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, h->fd, IPUSWAP_DEV_MMAP_OFFSET);
 	if (p == MAP_FAILED)
 		return -errno;
 	t->win = p;
@@ -192,7 +179,7 @@ static int host_wait(struct transport *t, int timeout_ms,
 	struct host *h = t->priv;
 	struct pollfd pfd = { .fd = h->fd, .events = POLLIN };
 	bool first = !h->announced;
-	uint64_t bits;
+	uint64_t bits;		/* IPUSWAP_DEV_BIT(vector) */
 	ssize_t n;
 
 	memset(ev, 0, sizeof(*ev));
@@ -205,8 +192,8 @@ static int host_wait(struct transport *t, int timeout_ms,
 		return errno == EINTR ? first : -errno;
 	if (n == 0)
 		return first;
-	n = read(h->fd, &bits, sizeof(bits));
-	if (n == sizeof(bits)) {
+	n = read(h->fd, &bits, IPUSWAP_DEV_READ_SIZE);
+	if (n == IPUSWAP_DEV_READ_SIZE) {
 		ev->doorbells = bits;
 	} else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
 		/* Another look took the bits first: nothing lost. */

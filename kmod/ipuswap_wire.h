@@ -491,4 +491,113 @@ static inline void ipuswap_check_sizes(__u32 sizes[8])
 	sizes[7] = IPUSWAP_WIRE_VERSION;
 }
 
+/*
+ * The header, checked and written once for every agent.
+ *
+ * ipuswap_hdr_check() is what every reader of a header requires of it
+ * before using anything in it (the module at probe, the firmware's engines,
+ * the on-host agent). It is pure: callers pass a copy they read once
+ * (ipuswap_hdr_read() in ipuswap_atomic.h), so a firmware changing the
+ * window meanwhile cannot make the copy pass and the window differ. It
+ * returns the first bad field; each caller adds its own context on top
+ * (MSI-X vectors, peer ids, host_state, the layout for its CPU count).
+ * @win_size is the size the caller mapped; a caller that has not mapped the
+ * whole window yet passes h->size.
+ */
+#define IPUSWAP_MAX_VECTORS	64	/* doorbells are reported as a u64 bitmask */
+
+enum ipuswap_hdr_fault {
+	IPUSWAP_HF_OK		= 0,
+	IPUSWAP_HF_MAGIC	= 1,
+	IPUSWAP_HF_VERSION	= 2,
+	IPUSWAP_HF_SIZE		= 3,	/* not a valid window size, or not the mapped one */
+	IPUSWAP_HF_HDR_SIZE	= 4,
+	IPUSWAP_HF_VECTORS	= 5,
+	IPUSWAP_HF_REGION	= 6,	/* misaligned or outside the window */
+	IPUSWAP_NR_HF,
+};
+
+/* A window is a power of two from IPUSWAP_WINDOW_MIN to IPUSWAP_WINDOW_MAX. */
+static inline int ipuswap_window_size_ok(__u64 size)
+{
+	return size >= IPUSWAP_WINDOW_MIN && size <= IPUSWAP_WINDOW_MAX &&
+	       !(size & (size - 1));
+}
+
+static inline enum ipuswap_hdr_fault
+ipuswap_hdr_check(const struct ipuswap_window_hdr *h, __u64 win_size)
+{
+	if (h->magic != IPUSWAP_MAGIC)
+		return IPUSWAP_HF_MAGIC;
+	if (h->version != IPUSWAP_WIRE_VERSION)
+		return IPUSWAP_HF_VERSION;
+	if (h->size != win_size || !ipuswap_window_size_ok(h->size))
+		return IPUSWAP_HF_SIZE;
+	if (h->hdr_size != IPUSWAP_HDR_SIZE)
+		return IPUSWAP_HF_HDR_SIZE;
+	if (h->nr_vectors < IPUSWAP_NR_VECTORS || h->nr_vectors > IPUSWAP_MAX_VECTORS)
+		return IPUSWAP_HF_VECTORS;
+	/* Misaligned words would make every CAS a split lock (or a fault). */
+	if (h->region_offset < IPUSWAP_HDR_SIZE || h->region_offset % IPUSWAP_CACHELINE ||
+	    h->region_offset > h->size || h->region_size > h->size - h->region_offset)
+		return IPUSWAP_HF_REGION;
+	return IPUSWAP_HF_OK;
+}
+
+#ifndef __bpf__
+/* Names start with the field, as "window refused: ..." lines quote them. */
+static inline const char *ipuswap_hdr_fault_name(unsigned int f)
+{
+	static const char *const names[IPUSWAP_NR_HF] = {
+		[IPUSWAP_HF_OK] = "ok",
+		[IPUSWAP_HF_MAGIC] = "bad magic",
+		[IPUSWAP_HF_VERSION] = "wire version mismatch",
+		[IPUSWAP_HF_SIZE] = "header size does not match the window",
+		[IPUSWAP_HF_HDR_SIZE] = "header hdr_size is not IPUSWAP_HDR_SIZE",
+		[IPUSWAP_HF_VECTORS] = "firmware vector count out of range",
+		[IPUSWAP_HF_REGION] = "swap region misaligned or outside the window",
+	};
+
+	return f < IPUSWAP_NR_HF ? names[f] : "?";
+}
+#endif
+
+/*
+ * The identity a firmware publishes, all but magic: the writer stores
+ * magic last, with release (and clears it first when it rewrites the
+ * header), so a reader never sees a valid magic beside half-written fields.
+ * The whole window after the header page is the swap region.
+ */
+static inline void ipuswap_hdr_init(struct ipuswap_window_hdr *h, __u64 size,
+				    __u32 nr_vectors, __u32 fw_peer_id)
+{
+	h->version = IPUSWAP_WIRE_VERSION;
+	h->size = size;
+	h->hdr_size = IPUSWAP_HDR_SIZE;
+	h->nr_vectors = nr_vectors;
+	h->fw_peer_id = fw_peer_id;
+	h->region_offset = IPUSWAP_HDR_SIZE;
+	h->region_size = size - IPUSWAP_HDR_SIZE;
+}
+
+/*
+ * Must an engine serving the region start over? It was set up from header
+ * @was; @now is a later copy. Yes if the layout's inputs moved, or the host
+ * attached again (host_attach_seq) or changed what it asked for (protocol,
+ * agent, FITO switches, CPU count) or left SCHED.
+ */
+static inline int ipuswap_hdr_restarts(const struct ipuswap_window_hdr *was,
+				       const struct ipuswap_window_hdr *now)
+{
+	return was->magic != now->magic || was->version != now->version ||
+	       was->size != now->size || was->region_offset != now->region_offset ||
+	       was->region_size != now->region_size ||
+	       was->host_state != now->host_state ||
+	       was->host_nr_cpus != now->host_nr_cpus ||
+	       was->host_proto != now->host_proto ||
+	       was->host_agent != now->host_agent ||
+	       was->host_fito_flags != now->host_fito_flags ||
+	       was->host_attach_seq != now->host_attach_seq;
+}
+
 #endif /* IPUSWAP_WIRE_H */

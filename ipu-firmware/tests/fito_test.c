@@ -11,6 +11,7 @@
 
 #include "tap.h"
 #include "test_window.h"
+#include "ipuswap_atomic.h"
 #include "ipuswap_swap.h"
 #include "fw_fito.h"
 #include "fw_pcie.h"
@@ -67,7 +68,7 @@ static void post(struct win *w, __u32 ring, __u8 type, __u8 flags, __u16 idx,
 	ev->weight = weight;
 	ev->cpu = cpu;
 	ev->cpus = cpus;
-	__atomic_store_n(&ev->seq, (__u32)(w->head[ring] + 1), __ATOMIC_RELEASE);
+	ipuswap_store_release(&ev->seq, (__u32)(w->head[ring] + 1));
 	w->head[ring]++;
 }
 

@@ -22,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ipuswap_wire.h"
+#include "ipuswap_atomic.h"
 #include "tap.h"
 #include "ivshmem_client.h"
 
@@ -276,8 +276,41 @@ static struct ipuswap_window_hdr *hdr(struct ivc *c)
 	return c->shm;
 }
 
-#define LOAD(p)		__atomic_load_n(&(p), __ATOMIC_ACQUIRE)
-#define STORE(p, v)	__atomic_store_n(&(p), (v), __ATOMIC_RELEASE)
+#define LOAD(p)		ipuswap_load_acquire(&(p))
+#define STORE(p, v)	ipuswap_store_release(&(p), (v))
+
+/*
+ * What most tests start from: a firmware run with some arguments and a fake
+ * QEMU connected to it. rig_down() undoes rig_up() however far it got, and
+ * shows the firmware's log if the test failed.
+ */
+struct rig {
+	struct fw f;
+	struct ivc c;
+	bool keep_sock;		/* leave the socket file behind (a crash's) */
+};
+
+static bool rig_start(struct rig *r, const char *const *args)
+{
+	memset(r, 0, sizeof(*r));
+	r->c.sock = -1;
+	return start(&r->f, args);
+}
+
+static bool rig_up(struct rig *r, const char *const *args, unsigned int nvec)
+{
+	return rig_start(r, args) && connect_guest(&r->f, &r->c, nvec);
+}
+
+static void rig_down(struct rig *r, bool ok)
+{
+	if (!ok)
+		dump_log(&r->f);
+	ivc_close(&r->c);
+	if (r->keep_sock)
+		r->f.sock[0] = '\0';
+	stop(&r->f);
+}
 
 /* Bind as the host driver would: state, then the CTRL doorbell. */
 static void host_bind(struct ivc *c, uint32_t state)
@@ -427,71 +460,62 @@ out:
 
 static bool t_listening_line(void)
 {
-	struct fw f;
+	struct rig r;
 	char want[256];
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--shm-size", "1M", "--vectors", "3")), "start");
+	CHECK(rig_start(&r, ARGS("--shm-size", "1M", "--vectors", "3")), "start");
 	snprintf(want, sizeof(want),
 		 "ipuswap-fw: listening on %s (shm 1048576 bytes, 3 vectors)\n",
-		 f.sock);
-	CHECK(log_has(&f, want), "want line: %s", want);
+		 r.f.sock);
+	CHECK(log_has(&r.f, want), "want line: %s", want);
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_handshake(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, NULL), "start");
-	CHECK(connect_guest(&f, &c, IPUSWAP_NR_VECTORS), "handshake");
-	CHECK(c.shm_size == 4u << 20, "shm size %zu", c.shm_size);
-	CHECK(wait_log(&f, "ipuswap-fw: guest connected as peer 1\n", 2000),
+	CHECK(rig_up(&r, NULL, IPUSWAP_NR_VECTORS), "start and handshake");
+	CHECK(r.c.shm_size == 4u << 20, "shm size %zu", r.c.shm_size);
+	CHECK(wait_log(&r.f, "ipuswap-fw: guest connected as peer 1\n", 2000),
 	      "no connect line");
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_handshake_4_vectors(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--vectors", "4", "--shm-size", "64K")), "start");
-	CHECK(connect_guest(&f, &c, 4), "handshake");
-	CHECK(c.shm_size == 65536, "shm size %zu", c.shm_size);
-	CHECK(hdr(&c)->nr_vectors == 4, "nr_vectors %u", hdr(&c)->nr_vectors);
+	CHECK(rig_up(&r, ARGS("--vectors", "4", "--shm-size", "64K"), 4),
+	      "start and handshake");
+	CHECK(r.c.shm_size == 65536, "shm size %zu", r.c.shm_size);
+	CHECK(hdr(&r.c)->nr_vectors == 4, "nr_vectors %u", hdr(&r.c)->nr_vectors);
 	/* A doorbell with no work behind it must not disturb pings. */
-	ivc_ring(&c, 3);
-	CHECK(ping(&c, 1, true), "ping");
+	ivc_ring(&r.c, 3);
+	CHECK(ping(&r.c, 1, true), "ping");
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_header(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	struct ipuswap_window_hdr *h;
 	bool ok = false;
 
-	CHECK(start(&f, NULL), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	h = hdr(&c);
+	CHECK(rig_up(&r, NULL, 2), "start and handshake");
+	h = hdr(&r.c);
 	CHECK(LOAD(h->magic) == IPUSWAP_MAGIC, "magic 0x%x", h->magic);
 	CHECK(h->version == IPUSWAP_WIRE_VERSION, "version %u", h->version);
 	CHECK(h->size == 4u << 20, "size %llu", (unsigned long long)h->size);
@@ -510,186 +534,159 @@ static bool t_header(void)
 	      h->host_state);
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_liveness(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	uint64_t l1, l2;
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--tick-us", "2000")), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	CHECK(hdr(&c)->fw_tick_ns == 2000000, "fw_tick_ns %llu",
-	      (unsigned long long)hdr(&c)->fw_tick_ns);
-	l1 = LOAD(hdr(&c)->fw_liveness);
+	CHECK(rig_up(&r, ARGS("--tick-us", "2000"), 2), "start and handshake");
+	CHECK(hdr(&r.c)->fw_tick_ns == 2000000, "fw_tick_ns %llu",
+	      (unsigned long long)hdr(&r.c)->fw_tick_ns);
+	l1 = LOAD(hdr(&r.c)->fw_liveness);
 	sleep_ms(200);
-	l2 = LOAD(hdr(&c)->fw_liveness);
+	l2 = LOAD(hdr(&r.c)->fw_liveness);
 	/* ~100 ticks; allow a loaded 2-core machine a lot of slack. */
 	CHECK(l2 > l1 + 10 && l2 <= l1 + 110, "liveness %llu -> %llu in 200 ms",
 	      (unsigned long long)l1, (unsigned long long)l2);
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_ping(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
 	/* A slow tick, so the doorbell (not the tick) answers. */
-	CHECK(start(&f, ARGS("--tick-us", "1000000")), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	CHECK(ping(&c, 1, true), "ping 1");
-	CHECK(ping(&c, 7, true), "ping 7");
+	CHECK(rig_up(&r, ARGS("--tick-us", "1000000"), 2), "start and handshake");
+	CHECK(ping(&r.c, 1, true), "ping 1");
+	CHECK(ping(&r.c, 7, true), "ping 7");
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_ping_lost_doorbell(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--tick-us", "20000")), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	CHECK(ping(&c, 5, false), "ping without doorbell not answered by tick");
+	CHECK(rig_up(&r, ARGS("--tick-us", "20000"), 2), "start and handshake");
+	CHECK(ping(&r.c, 5, false), "ping without doorbell not answered by tick");
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_1000_pings(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	long long t0;
 	uint64_t i;
 	bool ok = false;
 
-	CHECK(start(&f, NULL), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
+	CHECK(rig_up(&r, NULL, 2), "start and handshake");
 	t0 = now_ms();
 	for (i = 1; i <= 1000; i++)
-		CHECK(ping(&c, i, true), "ping %llu of 1000 lost",
+		CHECK(ping(&r.c, i, true), "ping %llu of 1000 lost",
 		      (unsigned long long)i);
 	diag("1000 pings in %lld ms", now_ms() - t0);
 	/* Exactly one interrupt per ping: nothing left over. */
-	CHECK(!ivc_wait_irq(&c, IPUSWAP_VEC_CTRL, 50), "extra interrupt");
+	CHECK(!ivc_wait_irq(&r.c, IPUSWAP_VEC_CTRL, 50), "extra interrupt");
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_second_client_refused(void)
 {
-	struct fw f;
-	struct ivc c1 = { .sock = -1 }, c2 = { .sock = -1 };
+	struct rig r;
+	struct ivc c2 = { .sock = -1 };
 	bool ok = false;
 	int ret;
 
-	CHECK(start(&f, NULL), "start");
-	CHECK(connect_guest(&f, &c1, 2), "first client");
-	ret = ivc_connect(&c2, f.sock, 2);
+	CHECK(rig_up(&r, NULL, 2), "start and first client");
+	ret = ivc_connect(&c2, r.f.sock, 2);
 	CHECK(ret && strstr(c2.err, "version: Broken pipe"),
 	      "second client got: %s", ret ? c2.err : "a full handshake");
-	CHECK(wait_log(&f, "ipuswap-fw: refusing second guest connection", 2000),
+	CHECK(wait_log(&r.f, "ipuswap-fw: refusing second guest connection", 2000),
 	      "no refusal line");
-	CHECK(alive(&f), "firmware died");
-	CHECK(ping(&c1, 1, true), "first client no longer served");
+	CHECK(alive(&r.f), "firmware died");
+	CHECK(ping(&r.c, 1, true), "first client no longer served");
 	ok = true;
 out:
-	ivc_close(&c1);
 	ivc_close(&c2);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_reconnect(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, NULL), "start");
-	CHECK(connect_guest(&f, &c, 2), "first client");
-	host_bind(&c, IPUSWAP_HOST_BOUND);
-	CHECK(ping(&c, 3, true), "first ping");
-	ivc_close(&c);
-	CHECK(wait_log(&f, "ipuswap-fw: guest disconnected\n", 2000),
+	CHECK(rig_up(&r, NULL, 2), "start and first client");
+	host_bind(&r.c, IPUSWAP_HOST_BOUND);
+	CHECK(ping(&r.c, 3, true), "first ping");
+	ivc_close(&r.c);
+	CHECK(wait_log(&r.f, "ipuswap-fw: guest disconnected\n", 2000),
 	      "no disconnect line");
-	CHECK(connect_guest(&f, &c, 2), "second client");
+	CHECK(connect_guest(&r.f, &r.c, 2), "second client");
 	/* The previous host's words were forgotten. */
-	CHECK(hdr(&c)->host_state == IPUSWAP_HOST_ABSENT &&
-	      hdr(&c)->host_ping_seq == 0 && hdr(&c)->fw_ping_ack == 0,
+	CHECK(hdr(&r.c)->host_state == IPUSWAP_HOST_ABSENT &&
+	      hdr(&r.c)->host_ping_seq == 0 && hdr(&r.c)->fw_ping_ack == 0,
 	      "stale host words: state %u seq %llu ack %llu",
-	      hdr(&c)->host_state, (unsigned long long)hdr(&c)->host_ping_seq,
-	      (unsigned long long)hdr(&c)->fw_ping_ack);
-	CHECK(LOAD(hdr(&c)->magic) == IPUSWAP_MAGIC, "magic lost");
-	CHECK(ping(&c, 1, true), "ping on new client");
+	      hdr(&r.c)->host_state, (unsigned long long)hdr(&r.c)->host_ping_seq,
+	      (unsigned long long)hdr(&r.c)->fw_ping_ack);
+	CHECK(LOAD(hdr(&r.c)->magic) == IPUSWAP_MAGIC, "magic lost");
+	CHECK(ping(&r.c, 1, true), "ping on new client");
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_host_state_log(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, NULL), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	host_bind(&c, IPUSWAP_HOST_BOUND);
-	CHECK(wait_log(&f, "ipuswap-fw: host state absent -> bound\n", 2000),
+	CHECK(rig_up(&r, NULL, 2), "start and handshake");
+	host_bind(&r.c, IPUSWAP_HOST_BOUND);
+	CHECK(wait_log(&r.f, "ipuswap-fw: host state absent -> bound\n", 2000),
 	      "no absent -> bound");
 	/* No doorbell this time: the tick must notice. */
-	STORE(hdr(&c)->host_state, IPUSWAP_HOST_SCHED);
-	CHECK(wait_log(&f, "ipuswap-fw: host state bound -> sched\n", 2000),
+	STORE(hdr(&r.c)->host_state, IPUSWAP_HOST_SCHED);
+	CHECK(wait_log(&r.f, "ipuswap-fw: host state bound -> sched\n", 2000),
 	      "no bound -> sched");
-	ivc_close(&c);
-	CHECK(wait_log(&f, "ipuswap-fw: host state sched -> absent\n", 2000),
+	ivc_close(&r.c);
+	CHECK(wait_log(&r.f, "ipuswap-fw: host state sched -> absent\n", 2000),
 	      "no sched -> absent after disconnect");
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool corrupt(const char *field)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	struct ipuswap_window_hdr *h;
 	bool ok = false;
 	bool m, v, s;
 
-	CHECK(start(&f, ARGS("--corrupt-header", field)), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	h = hdr(&c);
+	CHECK(rig_up(&r, ARGS("--corrupt-header", field), 2), "start and handshake");
+	h = hdr(&r.c);
 	m = LOAD(h->magic) == IPUSWAP_MAGIC;
 	v = h->version == IPUSWAP_WIRE_VERSION;
 	s = h->size == 4u << 20;
@@ -704,8 +701,7 @@ static bool corrupt(const char *field)
 		      (unsigned long long)h->size);
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
@@ -735,53 +731,40 @@ out:
 
 static bool t_fault_kill(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--fault", "kill@0.2")), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
+	CHECK(rig_up(&r, ARGS("--fault", "kill@0.2"), 2), "start and handshake");
 	/* The clock starts at binding, not at process start or connect. */
 	sleep_ms(400);
-	CHECK(alive(&f), "died before the host bound");
-	CHECK(killed_200ms_after(&f, &c, IPUSWAP_HOST_BOUND, "binding"), "kill@0.2");
-	CHECK(log_has(&f, "ipuswap-fw: fault kill at 0.2s\n"), "no fault line");
-	CHECK(exists(f.sock), "a crash should leave the socket behind");
-	snprintf(stale_sock, sizeof(stale_sock), "%s", f.sock);
+	CHECK(alive(&r.f), "died before the host bound");
+	CHECK(killed_200ms_after(&r.f, &r.c, IPUSWAP_HOST_BOUND, "binding"), "kill@0.2");
+	CHECK(log_has(&r.f, "ipuswap-fw: fault kill at 0.2s\n"), "no fault line");
+	CHECK(exists(r.f.sock), "a crash should leave the socket behind");
+	snprintf(stale_sock, sizeof(stale_sock), "%s", r.f.sock);
+	r.keep_sock = true;
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	ivc_close(&c);
-	unlink(f.log);
-	if (!ok)
-		stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 /* With --fault-clock sched, binding does not start the clock; attaching does. */
 static bool t_fault_clock_sched(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--fault-clock", "sched", "--fault", "kill@0.2")), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	host_bind(&c, IPUSWAP_HOST_BOUND);
+	CHECK(rig_up(&r, ARGS("--fault-clock", "sched", "--fault", "kill@0.2"), 2),
+	      "start and handshake");
+	host_bind(&r.c, IPUSWAP_HOST_BOUND);
 	sleep_ms(600);
-	CHECK(alive(&f), "died after binding, before any scheduler attached");
-	CHECK(killed_200ms_after(&f, &c, IPUSWAP_HOST_SCHED, "the scheduler attached"),
+	CHECK(alive(&r.f), "died after binding, before any scheduler attached");
+	CHECK(killed_200ms_after(&r.f, &r.c, IPUSWAP_HOST_SCHED, "the scheduler attached"),
 	      "kill@0.2 with --fault-clock sched");
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	ivc_close(&c);
-	unlink(f.log);
-	unlink(f.sock);
-	if (!ok)
-		stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
@@ -858,88 +841,74 @@ out:
 
 static bool t_fault_hang(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	uint64_t l1, l2;
 	bool ok = false;
 
-	CHECK(start(&f, ARGS("--fault", "hang@0.2")), "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	host_bind(&c, IPUSWAP_HOST_BOUND);
-	CHECK(ping(&c, 1, true), "ping before the hang");
-	CHECK(wait_log(&f, "ipuswap-fw: fault hang at 0.2s\n", 3000),
+	CHECK(rig_up(&r, ARGS("--fault", "hang@0.2"), 2), "start and handshake");
+	host_bind(&r.c, IPUSWAP_HOST_BOUND);
+	CHECK(ping(&r.c, 1, true), "ping before the hang");
+	CHECK(wait_log(&r.f, "ipuswap-fw: fault hang at 0.2s\n", 3000),
 	      "no fault line");
-	l1 = LOAD(hdr(&c)->fw_liveness);
+	l1 = LOAD(hdr(&r.c)->fw_liveness);
 	sleep_ms(100);
-	l2 = LOAD(hdr(&c)->fw_liveness);
+	l2 = LOAD(hdr(&r.c)->fw_liveness);
 	CHECK(l1 == l2, "liveness still moving: %llu -> %llu",
 	      (unsigned long long)l1, (unsigned long long)l2);
-	STORE(hdr(&c)->host_ping_seq, 2);
-	ivc_ring(&c, IPUSWAP_VEC_CTRL);
-	CHECK(!ivc_wait_irq(&c, IPUSWAP_VEC_CTRL, 300), "hung firmware answered");
-	CHECK(LOAD(hdr(&c)->fw_ping_ack) == 1, "ack moved");
-	CHECK(alive(&f), "hung firmware exited");
-	kill(f.pid, SIGTERM);
-	CHECK(wait_exit(&f, 5000), "SIGTERM did not end the hang");
-	CHECK(exited_with(&f, 0), "status 0x%x", f.status);
-	CHECK(!exists(f.sock), "socket left behind");
+	STORE(hdr(&r.c)->host_ping_seq, 2);
+	ivc_ring(&r.c, IPUSWAP_VEC_CTRL);
+	CHECK(!ivc_wait_irq(&r.c, IPUSWAP_VEC_CTRL, 300), "hung firmware answered");
+	CHECK(LOAD(hdr(&r.c)->fw_ping_ack) == 1, "ack moved");
+	CHECK(alive(&r.f), "hung firmware exited");
+	kill(r.f.pid, SIGTERM);
+	CHECK(wait_exit(&r.f, 5000), "SIGTERM did not end the hang");
+	CHECK(exited_with(&r.f, 0), "status 0x%x", r.f.status);
+	CHECK(!exists(r.f.sock), "socket left behind");
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool t_fault_order(void)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	char buf[8192], *h, *k;
 	bool ok = false;
 
 	/* Given out of order; a later fault still fires during a hang. */
-	CHECK(start(&f, ARGS("--fault", "kill@0.4", "--fault", "hang@0.1")),
-	      "start");
-	CHECK(connect_guest(&f, &c, 2), "handshake");
-	host_bind(&c, IPUSWAP_HOST_SCHED);
-	CHECK(wait_exit(&f, 5000), "not killed");
-	CHECK(WIFSIGNALED(f.status) && WTERMSIG(f.status) == SIGKILL,
-	      "status 0x%x", f.status);
-	read_log(&f, buf, sizeof(buf));
+	CHECK(rig_up(&r, ARGS("--fault", "kill@0.4", "--fault", "hang@0.1"), 2),
+	      "start and handshake");
+	host_bind(&r.c, IPUSWAP_HOST_SCHED);
+	CHECK(wait_exit(&r.f, 5000), "not killed");
+	CHECK(WIFSIGNALED(r.f.status) && WTERMSIG(r.f.status) == SIGKILL,
+	      "status 0x%x", r.f.status);
+	read_log(&r.f, buf, sizeof(buf));
 	h = strstr(buf, "fault hang at 0.1s");
 	k = strstr(buf, "fault kill at 0.4s");
 	CHECK(h && k && h < k, "order wrong: %s", buf);
 	ok = true;
 out:
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 
 static bool signal_exit(int sig, bool with_guest)
 {
-	struct fw f;
-	struct ivc c = { .sock = -1 };
+	struct rig r;
 	char want[64];
 	bool ok = false;
 
-	CHECK(start(&f, NULL), "start");
-	if (with_guest)
-		CHECK(connect_guest(&f, &c, 2), "handshake");
-	kill(f.pid, sig);
-	CHECK(wait_exit(&f, 5000), "did not exit");
-	CHECK(exited_with(&f, 0), "status 0x%x", f.status);
+	CHECK(with_guest ? rig_up(&r, NULL, 2) : rig_start(&r, NULL), "start");
+	kill(r.f.pid, sig);
+	CHECK(wait_exit(&r.f, 5000), "did not exit");
+	CHECK(exited_with(&r.f, 0), "status 0x%x", r.f.status);
 	snprintf(want, sizeof(want), "ipuswap-fw: exiting on signal %d\n", sig);
-	CHECK(log_has(&f, want), "want: %s", want);
-	CHECK(!exists(f.sock), "socket left behind");
+	CHECK(log_has(&r.f, want), "want: %s", want);
+	CHECK(!exists(r.f.sock), "socket left behind");
 	ok = true;
 out:
-	if (!ok)
-		dump_log(&f);
-	ivc_close(&c);
-	stop(&f);
+	rig_down(&r, ok);
 	return ok;
 }
 

@@ -16,12 +16,8 @@ static inline struct ipuswap_window_hdr *test_window(__u64 size, __u32 nr_cpus)
 	if (!h)
 		abort();
 	memset(h, 0, size);
+	ipuswap_hdr_init(h, size, IPUSWAP_NR_VECTORS, 0);
 	h->magic = IPUSWAP_MAGIC;
-	h->version = IPUSWAP_WIRE_VERSION;
-	h->size = size;
-	h->hdr_size = IPUSWAP_HDR_SIZE;
-	h->region_offset = IPUSWAP_HDR_SIZE;
-	h->region_size = size - IPUSWAP_HDR_SIZE;
 	h->host_nr_cpus = nr_cpus;
 	h->host_state = IPUSWAP_HOST_SCHED;
 	return h;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipuswap_atomic.h"
 #include "ipuswap_swap.h"
 #include "fw_fito.h"
 #include "fw_pcie.h"
@@ -55,7 +56,7 @@ static void post(struct rtt *r, __u64 *head, __u8 type, __u16 idx, __u32 barrier
 	struct ipuswap_fito_event *ev = &ring->ev[*head % IPUSWAP_FITO_RING_SLOTS];
 
 	/* The ring must have room: the engine keeps up, but check. */
-	while (*head - __atomic_load_n(&ring->fw_tail, __ATOMIC_ACQUIRE) >=
+	while (*head - ipuswap_load_acquire(&ring->fw_tail) >=
 	       IPUSWAP_FITO_RING_SLOTS)
 		;
 	ev->type = type;
@@ -65,7 +66,7 @@ static void post(struct rtt *r, __u64 *head, __u8 type, __u16 idx, __u32 barrier
 	ev->weight = 100;
 	ev->cpu = 0;
 	ev->cpus = (1ULL << NCPU) - 1;
-	__atomic_store_n(&ev->seq, (__u32)(*head + 1), __ATOMIC_RELEASE);
+	ipuswap_store_release(&ev->seq, (__u32)(*head + 1));
 	(*head)++;
 }
 
@@ -115,12 +116,8 @@ int main(int argc, char **argv)
 		return 1;
 	memset(r.mem, 0, WIN);
 	r.h = r.mem;
+	ipuswap_hdr_init(r.h, WIN, IPUSWAP_NR_VECTORS, 0);
 	r.h->magic = IPUSWAP_MAGIC;
-	r.h->version = IPUSWAP_WIRE_VERSION;
-	r.h->size = WIN;
-	r.h->hdr_size = IPUSWAP_HDR_SIZE;
-	r.h->region_offset = IPUSWAP_HDR_SIZE;
-	r.h->region_size = WIN - IPUSWAP_HDR_SIZE;
 	r.h->host_nr_cpus = NCPU;
 	r.h->host_state = IPUSWAP_HOST_SCHED;
 	r.h->host_proto = IPUSWAP_PROTO_FITO;
@@ -142,20 +139,20 @@ int main(int argc, char **argv)
 	slot = &ipuswap_cell_at(r.mem, &r.l, 0)->decision;
 	for (i = 0; i < rounds; i++) {
 		__u16 idx = (__u16)(i % NTASKS);
-		uint64_t t0, d;
+		uint64_t t0;
+		__u64 d;
 
 		post(&r, &head, IPUSWAP_EV_RUNNABLE, idx, ++barrier[idx]);
 		t0 = fw_pcie_clock();
 		post(&r, &head, IPUSWAP_EV_CPU_IDLE, 0, 0);
-		while (IPUSWAP_CELL_STATE(d = __atomic_load_n(slot, __ATOMIC_ACQUIRE)) !=
+		while (IPUSWAP_CELL_STATE(d = ipuswap_load(slot)) !=
 		       IPUSWAP_CELL_PROPOSE)
 			;
 		t0 = fw_pcie_clock() - t0;
 		hist_add(&hist, t0);
 		sum += t0;
-		__atomic_compare_exchange_n(slot, &d, IPUSWAP_CELL(IPUSWAP_CELL_COMMIT, 0,
-					    IPUSWAP_CELL_IDX(d), IPUSWAP_CELL_VER(d)), false,
-					    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		ipuswap_cas(slot, &d, IPUSWAP_CELL(IPUSWAP_CELL_COMMIT, 0, IPUSWAP_CELL_IDX(d),
+						   IPUSWAP_CELL_VER(d)));
 		/* It ran: the engine learns nothing more until the next event. */
 	}
 	__atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ipuswap_atomic.h"
 #include "ipuswap_swap.h"
 #include "twin.h"
 
@@ -162,14 +163,9 @@ static int setup_window(struct twin *tw)
 	memset(tw->win, 0, tw->size);
 	h = tw->hdr = tw->win;
 	/* Identity, as the firmware writes it at start (magic last). */
-	h->version = IPUSWAP_WIRE_VERSION;
-	h->size = tw->size;
-	h->hdr_size = IPUSWAP_HDR_SIZE;
-	h->nr_vectors = IPUSWAP_NR_VECTORS;
-	h->region_offset = IPUSWAP_HDR_SIZE;
-	h->region_size = tw->size - IPUSWAP_HDR_SIZE;
+	ipuswap_hdr_init(h, tw->size, IPUSWAP_NR_VECTORS, 0);
 	h->fw_generation = 1;
-	__atomic_store_n(&h->magic, IPUSWAP_MAGIC, __ATOMIC_RELEASE);
+	ipuswap_store_release(&h->magic, IPUSWAP_MAGIC);
 	/* The host side: its CPU count, then the layout both derive from it. */
 	h->host_nr_cpus = tw->cfg.cpus;
 	if (ipuswap_layout(h->region_offset, h->region_size, h->host_nr_cpus, &tw->l))
@@ -184,7 +180,7 @@ static int setup_window(struct twin *tw)
 		ipuswap_task_at(tw->win, &tw->l, idx)->home =
 			IPUSWAP_HOME(IPUSWAP_TASK_FREE, IPUSWAP_OWNER_NONE,
 				     IPUSWAP_LOC_NONE, 0);
-	__atomic_store_n(&h->host_state, IPUSWAP_HOST_SCHED, __ATOMIC_RELEASE);
+	ipuswap_store_release(&h->host_state, IPUSWAP_HOST_SCHED);
 	return 0;
 }
 
