@@ -176,6 +176,19 @@ static inline bool ipuswap_slot_in_use(struct ipuswap_dev *idev, s32 idx)
 void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state);
 
+/* ipuswap_pci.c: the PCI driver; BAR2 is the window */
+#define IPUSWAP_BAR_WINDOW	2
+extern unsigned int ipuswap_ping_timeout_ms;
+
+/* ipuswap_diag.c: debugfs info, ping, wirecheck */
+void ipuswap_diag_create(struct ipuswap_dev *idev);
+void ipuswap_diag_remove(struct ipuswap_dev *idev);
+
+/* ipuswap_cdev.c: /dev/ipuswap for the on-host agent */
+void ipuswap_cdev_init(struct ipuswap_dev *idev);
+int ipuswap_cdev_register(struct ipuswap_dev *idev);
+void ipuswap_cdev_remove(struct ipuswap_dev *idev);
+
 int ipuswap_kfuncs_register(void);
 void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 int ipuswap_sched_alloc(struct ipuswap_dev *idev);

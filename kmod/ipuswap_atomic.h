@@ -17,10 +17,13 @@
 #include <linux/atomic.h>
 #include <linux/compiler.h>
 
+/* Pairs with the writer's ipuswap_store_release() of the same word. */
 #define ipuswap_load_acquire(p)		smp_load_acquire(p)
 #define ipuswap_load_relaxed(p)		READ_ONCE(*(p))
+/* Earlier writes are visible to whoever acquire-loads the new value. */
 #define ipuswap_store_release(p, v)	smp_store_release(p, v)
 #define ipuswap_store_relaxed(p, v)	WRITE_ONCE(*(p), v)
+/* Orders everything before it against everything after it. */
 #define ipuswap_fence()			smp_mb()
 #else
 /* A cross-process atomic must not fall back to a lock. */
