@@ -498,13 +498,15 @@ static bool self_serve(s32 cpu)
 			stat_inc(r ? IPUSWAP_STAT_FALLBACK : IPUSWAP_STAT_SELF);
 			return true;
 		}
-		if (r != -IPUSWAP_R_STATE && r != -IPUSWAP_R_NOT_RUNNABLE) {
+		if (r != -IPUSWAP_R_STATE && r != -IPUSWAP_R_NOT_RUNNABLE &&
+		    r != -IPUSWAP_R_BAD_ARG) {
 			/*
-			 * swap: proposed to another CPU (that CPU takes it), or
-			 * a word the host could not act on this time: keep it
-			 * queued. Kick the CPU it is proposed for: if that CPU
-			 * is idle, nothing else would make it dispatch (the
-			 * model's lost-wakeup counterexample).
+			 * swap: proposed to another CPU (ELSEWHERE, that CPU
+			 * takes it), or a word the host could not act on this
+			 * time: keep it queued. Kick the CPU it is proposed
+			 * for: if that CPU is idle, nothing else would make it
+			 * dispatch (the model's lost-wakeup counterexample).
+			 * STATE, NOT_RUNNABLE, BAD_ARG (slot gone): drop it.
 			 */
 			s32 target = ipuswap_task_proposed_cpu(idx);
 

@@ -15,7 +15,7 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
-#include "ipuswap_swap.h"
+#include "ipuswap_host.h"
 
 #define IPUSWAP_DRV_NAME	"ipuswap"
 #define IPUSWAP_PING_SAMPLES	1024
@@ -80,6 +80,34 @@ struct ipuswap_fito_cpu {
 	u32 unrung;			/* events posted since the last doorbell */
 };
 
+/*
+ * One attached scheduler (ipuswap_attach() to ipuswap_detach()): built
+ * complete before it is published in ipuswap_dev.sched, never changed
+ * afterwards except for the host-memory tables it owns, freed a grace
+ * period after it is unpublished. Kfuncs read the attach parameters and
+ * the layout only from here (ipuswap_ctx_get()).
+ */
+struct ipuswap_sched {
+	struct ipuswap_host host;		/* window, layout, host-memory hooks */
+	struct ipuswap_dev *idev;
+	u32 proto;				/* enum ipuswap_proto */
+	u32 agent;				/* enum ipuswap_agent */
+	u32 fito_flags;				/* enum ipuswap_fito_flag */
+
+	/* Slot ownership lives in host memory, host.l.nr_tasks bits each. */
+	unsigned long *slot_used;
+	unsigned long *slot_queued;		/* offered, nobody claimed it since */
+	u32 slot_hint;				/* where to look for a free slot */
+
+	/* PROTO_FITO only (ipuswap_fito.c). */
+	u64 fito_rings_offset;
+	struct ipuswap_fito_task *fito_tasks;	/* host.l.nr_tasks */
+	struct ipuswap_fito_cpu __percpu *fito_cpu;
+	atomic_t fito_queued;			/* tasks in IPUSWAP_FT_QUEUED */
+
+	struct rcu_head rcu;
+};
+
 /* Who uses the swap region (idev->sched_attached). */
 enum ipuswap_region_owner {
 	IPUSWAP_REGION_IDLE	= 0,
@@ -95,7 +123,7 @@ struct ipuswap_dev {
 	u64 window_size;
 	u32 peer_id;				/* our ivshmem peer id */
 	u32 fw_peer_id;				/* firmware's, from the header */
-	struct ipuswap_layout layout;		/* swap region for this machine */
+	struct ipuswap_layout layout;		/* PROTO_SWAP layout, set at probe */
 	wait_queue_head_t ctrl_wq;		/* woken by every CTRL interrupt */
 
 	/* Ping and wire check: each exchange runs under ping_lock. */
@@ -121,23 +149,15 @@ struct ipuswap_dev {
 	u32 check_words;			/* words compared by the last check */
 	u32 check_mismatches;
 
-	/* Swap path (ipuswap_sched.c). Slot ownership lives in host memory. */
-	unsigned long *slot_used;		/* layout.nr_tasks bits */
-	unsigned long *slot_queued;		/* host view: offered, not taken */
-	u32 slot_hint;				/* where to look for a free slot */
-	struct ipuswap_sched_stats __percpu *stats;
-
-	/* Attach parameters (constant while a scheduler is attached). */
-	u32 proto;				/* enum ipuswap_proto */
-	u32 agent;				/* enum ipuswap_agent */
-	u32 fito_flags;				/* enum ipuswap_fito_flag */
-	struct ipuswap_layout swap_layout;	/* layout for PROTO_SWAP */
+	/*
+	 * The attached scheduler, if any (ipuswap_kfuncs.c). sched_attached
+	 * says who owns the swap region (a scheduler, or a wire check that
+	 * borrows it); sched is what kfuncs use, published last.
+	 */
+	struct ipuswap_sched __rcu *sched;
+	struct ipuswap_sched_stats __percpu *stats;	/* of the last attach */
 	u64 region_offset;			/* hdr values validated at probe: */
 	u64 region_size;			/* the window may change them later */
-	u64 fito_rings_offset;			/* PROTO_FITO: ring array */
-	struct ipuswap_fito_task *fito_tasks;	/* swap_layout.nr_tasks */
-	struct ipuswap_fito_cpu __percpu *fito_cpu;
-	atomic_t fito_queued;			/* tasks in IPUSWAP_FT_QUEUED */
 
 	/*
 	 * On-host agent (IPUSWAP_AGENT_ONHOST): the window is mmap()ed by the
@@ -158,20 +178,34 @@ struct ipuswap_dev {
 
 extern struct ipuswap_dev __rcu *ipuswap_current;
 
-/* The bound device if a scheduler is attached; caller holds rcu_read_lock(). */
-static inline struct ipuswap_dev *ipuswap_sched_dev(void)
+/*
+ * The attached scheduler's context on the bound IPU, or NULL; caller holds
+ * rcu_read_lock(). rcu_dereference() pairs with the rcu_assign_pointer()
+ * that published it complete.
+ */
+static inline struct ipuswap_sched *ipuswap_sched_ctx(void)
 {
 	struct ipuswap_dev *idev = rcu_dereference(ipuswap_current);
 
-	return idev && atomic_read(&idev->sched_attached) == IPUSWAP_REGION_SCHED ?
-	       idev : NULL;
+	return idev ? rcu_dereference(idev->sched) : NULL;
 }
 
+/* What a kfunc needs checked before it may use its arguments. */
+enum ipuswap_ctx_need {
+	IPUSWAP_NEED_CPU	= 1u << 0,	/* @cpu is a CPU of the layout */
+	IPUSWAP_NEED_SLOT	= 1u << 1,	/* @idx is a slot in use */
+	IPUSWAP_NEED_FITO	= 1u << 2,	/* attached with PROTO_FITO */
+};
+
 /* Is @idx a task slot the host handed out (host memory, not the window)? */
-static inline bool ipuswap_slot_in_use(struct ipuswap_dev *idev, s32 idx)
+static inline bool ipuswap_slot_in_use(const struct ipuswap_sched *s, s32 idx)
 {
-	return idx >= 0 && idx < idev->layout.nr_tasks && test_bit(idx, idev->slot_used);
+	return idx >= 0 && idx < s->host.l.nr_tasks && test_bit(idx, s->slot_used);
 }
+
+struct ipuswap_sched *ipuswap_ctx_get(unsigned int need, s32 cpu, s32 idx, s32 *ret);
+s32 ipuswap_ctx_fail(struct ipuswap_sched *s, u32 why);
+void ipuswap_ctx_ring(struct ipuswap_sched *s);
 
 void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state);
@@ -193,10 +227,18 @@ int ipuswap_kfuncs_register(void);
 void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);
 int ipuswap_sched_alloc(struct ipuswap_dev *idev);
 void ipuswap_sched_free(struct ipuswap_dev *idev);
-void ipuswap_sched_reset(struct ipuswap_dev *idev);
 u64 ipuswap_sched_sum(struct ipuswap_dev *idev, enum ipuswap_stat_kind kind, int stat);
-int ipuswap_fito_attach(struct ipuswap_dev *idev);
-void ipuswap_fito_task_created(struct ipuswap_dev *idev, s32 idx);
-void ipuswap_fito_task_destroyed(struct ipuswap_dev *idev, s32 idx);
+bool ipuswap_sched_mode(struct ipuswap_dev *idev, u32 *proto, u32 *agent, u32 *fito_flags);
+struct ipuswap_sched *ipuswap_sched_new(const struct ipuswap_layout *swap, u64 region_offset,
+					u64 region_size, u32 proto, u32 agent, u32 fito_flags);
+void ipuswap_sched_delete(struct ipuswap_sched *s);
+void ipuswap_detach_unbound(struct ipuswap_dev *idev);
+void ipuswap_sched_reset(struct ipuswap_sched *s);
+int ipuswap_fito_alloc(struct ipuswap_sched *s, const struct ipuswap_layout *swap,
+		       u64 region_offset, u64 region_size);
+void ipuswap_fito_free(struct ipuswap_sched *s);
+void ipuswap_fito_reset(struct ipuswap_sched *s);
+void ipuswap_fito_task_created(struct ipuswap_sched *s, s32 idx);
+void ipuswap_fito_task_destroyed(struct ipuswap_sched *s, s32 idx);
 
 #endif /* IPUSWAP_H */

@@ -284,7 +284,7 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 	struct ipuswap_dev *idev = m->private;
 	struct ipuswap_window_hdr *hdr = idev->hdr;
 	u64 p50 = 0, p99 = 0, *sorted = NULL;
-	u32 n, i;
+	u32 n, i, proto, agent, fito_flags;
 
 	if (mutex_lock_interruptible(&idev->ping_lock))
 		return -EINTR;
@@ -325,8 +325,8 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
-	seq_printf(m, "proto=%u\nagent=%u\nfito_flags=%#x\n", READ_ONCE(idev->proto),
-		   READ_ONCE(idev->agent), READ_ONCE(idev->fito_flags));
+	ipuswap_sched_mode(idev, &proto, &agent, &fito_flags);
+	seq_printf(m, "proto=%u\nagent=%u\nfito_flags=%#x\n", proto, agent, fito_flags);
 	for (i = 0; i < IPUSWAP_NR_FITO_STATS; i++)
 		seq_printf(m, "fito_%s=%llu\n", ipuswap_fito_stat_names[i],
 			   ipuswap_sched_sum(idev, IPUSWAP_SK_FITO, i));

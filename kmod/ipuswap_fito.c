@@ -15,11 +15,15 @@
  *
  * Everything else follows the module's rules: the window is untrusted (a
  * slot's task index, state and generation are validated; ring positions
- * are the host's own), nothing sleeps, every loop is bounded.
+ * are the host's own), nothing sleeps, every loop is bounded. Its state
+ * (rings offset, the host's per-task barriers, per-CPU batching) belongs
+ * to the attach: allocated with the context (ipuswap_fito_alloc()), freed
+ * with it; every kfunc opens with ipuswap_ctx_get(IPUSWAP_NEED_FITO, ...).
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 
@@ -28,36 +32,23 @@
 /* Longest a dispatch may wait for a decision, whatever the caller asks. */
 #define IPUSWAP_FITO_WAIT_MAX_NS	(1000 * NSEC_PER_USEC)
 
-/* The attached device if it speaks FITO; caller holds rcu_read_lock(). */
-static struct ipuswap_dev *ipuswap_fito_dev(void)
+static void ipuswap_fito_count(struct ipuswap_sched *s, enum ipuswap_fito_stat stat, u64 n)
 {
-	struct ipuswap_dev *idev = ipuswap_sched_dev();
-
-	return idev && idev->proto == IPUSWAP_PROTO_FITO ? idev : NULL;
+	this_cpu_add(s->idev->stats->fito[stat], n);
 }
 
-/* The attached FITO device, if @idx is one of its slots in use. */
-static struct ipuswap_dev *ipuswap_fito_slot_dev(s32 idx)
+static struct ipuswap_fito_ring *ipuswap_fito_ring(struct ipuswap_sched *s, int cpu)
 {
-	struct ipuswap_dev *idev = ipuswap_fito_dev();
-
-	return idev && ipuswap_slot_in_use(idev, idx) ? idev : NULL;
+	return ipuswap_fito_ring_at(s->host.win, s->fito_rings_offset, cpu);
 }
 
-static void ipuswap_fito_count(struct ipuswap_dev *idev, enum ipuswap_fito_stat stat,
-			       u64 n)
-{
-	this_cpu_add(idev->stats->fito[stat], n);
-}
-
-static void ipuswap_fito_ring_doorbell(struct ipuswap_dev *idev,
-				       struct ipuswap_fito_cpu *fc,
+static void ipuswap_fito_ring_doorbell(struct ipuswap_sched *s, struct ipuswap_fito_cpu *fc,
 				       struct ipuswap_fito_ring *ring)
 {
 	fc->unrung = 0;
 	WRITE_ONCE(ring->host_doorbells, READ_ONCE(ring->host_doorbells) + 1);
-	ipuswap_ring(idev, IPUSWAP_VEC_SCHED);
-	ipuswap_fito_count(idev, IPUSWAP_FS_DOORBELLS, 1);
+	ipuswap_ctx_ring(s);
+	ipuswap_fito_count(s, IPUSWAP_FS_DOORBELLS, 1);
 }
 
 /*
@@ -68,7 +59,7 @@ static void ipuswap_fito_ring_doorbell(struct ipuswap_dev *idev,
  *
  * Return: true if posted.
  */
-static bool ipuswap_fito_post(struct ipuswap_dev *idev, u8 type, u8 flags, s32 idx,
+static bool ipuswap_fito_post(struct ipuswap_sched *s, u8 type, u8 flags, s32 idx,
 			      u32 barrier, struct task_struct *p, u32 cpu, bool ring_now)
 {
 	struct ipuswap_fito_event *ev;
@@ -81,14 +72,14 @@ static bool ipuswap_fito_post(struct ipuswap_dev *idev, u8 type, u8 flags, s32 i
 
 	local_irq_save(irqflags);
 	this_cpu = smp_processor_id();
-	if (this_cpu >= idev->layout.nr_cpus)
+	if (this_cpu >= s->host.l.nr_cpus)
 		goto out;
-	fc = this_cpu_ptr(idev->fito_cpu);
-	ring = ipuswap_fito_ring_at(idev->hdr, idev->fito_rings_offset, this_cpu);
+	fc = this_cpu_ptr(s->fito_cpu);
+	ring = ipuswap_fito_ring(s, this_cpu);
 	tail = READ_ONCE(ring->fw_tail);
 	used = fc->head - tail;
 	if (tail > fc->head || used >= IPUSWAP_FITO_RING_SLOTS) {
-		ipuswap_fito_count(idev, IPUSWAP_FS_RING_FULL, 1);
+		ipuswap_fito_count(s, IPUSWAP_FS_RING_FULL, 1);
 		goto out;
 	}
 	ev = &ring->ev[fc->head % IPUSWAP_FITO_RING_SLOTS];
@@ -103,84 +94,99 @@ static bool ipuswap_fito_post(struct ipuswap_dev *idev, u8 type, u8 flags, s32 i
 	smp_store_release(&ev->seq, (u32)(fc->head + 1));
 	fc->head++;
 	WRITE_ONCE(ring->host_head, fc->head);
-	ipuswap_fito_count(idev, IPUSWAP_FS_EVENTS, 1);
+	ipuswap_fito_count(s, IPUSWAP_FS_EVENTS, 1);
 	fc->unrung++;
 	/* Without write-combining every event is its own doorbell. */
-	if (ring_now || !(idev->fito_flags & IPUSWAP_FITO_WC) ||
+	if (ring_now || !(s->fito_flags & IPUSWAP_FITO_WC) ||
 	    fc->unrung >= IPUSWAP_FITO_EV_PER_REC)
-		ipuswap_fito_ring_doorbell(idev, fc, ring);
+		ipuswap_fito_ring_doorbell(s, fc, ring);
 	ok = true;
 out:
 	local_irq_restore(irqflags);
 	return ok;
 }
 
-static struct ipuswap_fito_task *ipuswap_fito_task(struct ipuswap_dev *idev, s32 idx)
+static struct ipuswap_fito_task *ipuswap_fito_task(struct ipuswap_sched *s, s32 idx)
 {
-	return &idev->fito_tasks[idx];
+	return &s->fito_tasks[idx];
 }
 
 /* Leave QUEUED (the caller won the task); false if it was not queued. */
-static bool ipuswap_fito_claim(struct ipuswap_dev *idev, s32 idx)
+static bool ipuswap_fito_claim(struct ipuswap_sched *s, s32 idx)
 {
-	if (atomic_cmpxchg(&ipuswap_fito_task(idev, idx)->state, IPUSWAP_FT_QUEUED,
+	if (atomic_cmpxchg(&ipuswap_fito_task(s, idx)->state, IPUSWAP_FT_QUEUED,
 			   IPUSWAP_FT_IDLE) != IPUSWAP_FT_QUEUED)
 		return false;
-	atomic_dec(&idev->fito_queued);
+	atomic_dec(&s->fito_queued);
 	return true;
 }
 
 /* The barrier after one more event about the task. */
-static u32 ipuswap_fito_bump(struct ipuswap_dev *idev, s32 idx)
+static u32 ipuswap_fito_bump(struct ipuswap_sched *s, s32 idx)
 {
-	struct ipuswap_fito_task *ft = ipuswap_fito_task(idev, idx);
+	struct ipuswap_fito_task *ft = ipuswap_fito_task(s, idx);
 	u32 b = READ_ONCE(ft->barrier) + 1;
 
 	WRITE_ONCE(ft->barrier, b);
 	return b;
 }
 
-/*
- * Called by ipuswap_attach() for PROTO_FITO: lay out and clear the rings.
- * The region comes from the probe's validated copy, never from the header
- * again: the firmware could have moved it since.
+/**
+ * ipuswap_fito_alloc - lay out the region for PROTO_FITO, allocate its tables
+ * @s: the context being built (ipuswap_sched_new())
+ * @swap: the PROTO_SWAP layout of the same region
+ * @region_offset: the region, from the probe's validated copy: never from
+ *	the header again, the firmware could have moved it since
+ * @region_size: its size
+ *
+ * May sleep.
+ *
+ * Return: 0, -ENOSPC (the rings do not fit for this many CPUs) or -ENOMEM.
  */
-int ipuswap_fito_attach(struct ipuswap_dev *idev)
+int ipuswap_fito_alloc(struct ipuswap_sched *s, const struct ipuswap_layout *swap,
+		       u64 region_offset, u64 region_size)
 {
-	struct ipuswap_window_hdr *h = idev->hdr;
 	struct ipuswap_layout l;
 	u64 rings;
-	int cpu;
 
-	if (ipuswap_fito_layout(idev->region_offset, idev->region_size,
-				idev->swap_layout.nr_cpus, &rings, &l) ||
-	    l.nr_tasks > idev->swap_layout.nr_tasks)
+	if (ipuswap_fito_layout(region_offset, region_size, swap->nr_cpus, &rings, &l) ||
+	    l.nr_tasks > swap->nr_tasks)
 		return -ENOSPC;
-	idev->layout = l;
-	idev->fito_rings_offset = rings;
-	memset((void *)h + rings, 0, (size_t)l.nr_cpus * sizeof(struct ipuswap_fito_ring));
-	for_each_possible_cpu(cpu) {
-		struct ipuswap_fito_cpu *fc = per_cpu_ptr(idev->fito_cpu, cpu);
-
-		fc->head = 0;
-		fc->unrung = 0;
-	}
-	for (cpu = 0; cpu < l.nr_cpus; cpu++)
-		WRITE_ONCE(ipuswap_cell_at(h, &l, cpu)->fito_gen, 0);
-	atomic_set(&idev->fito_queued, 0);
-	return 0;
+	s->host.l = l;
+	s->fito_rings_offset = rings;
+	s->fito_tasks = kvcalloc(l.nr_tasks, sizeof(*s->fito_tasks), GFP_KERNEL);
+	s->fito_cpu = alloc_percpu(struct ipuswap_fito_cpu);
+	return s->fito_tasks && s->fito_cpu ? 0 : -ENOMEM;
 }
 
-void ipuswap_fito_task_created(struct ipuswap_dev *idev, s32 idx)
+/* With the context; NULL tables (PROTO_SWAP) are fine. Any context. */
+void ipuswap_fito_free(struct ipuswap_sched *s)
 {
-	atomic_set(&ipuswap_fito_task(idev, idx)->state, IPUSWAP_FT_IDLE);
+	kvfree(s->fito_tasks);
+	free_percpu(s->fito_cpu);
 }
 
-void ipuswap_fito_task_destroyed(struct ipuswap_dev *idev, s32 idx)
+/* Attach, before publishing: empty rings, no decision of any generation. */
+void ipuswap_fito_reset(struct ipuswap_sched *s)
 {
-	ipuswap_fito_claim(idev, idx);
-	ipuswap_fito_post(idev, IPUSWAP_EV_DEAD, 0, idx, ipuswap_fito_bump(idev, idx),
-			  NULL, 0, false);
+	u32 cpu;
+
+	memset(ipuswap_fito_ring(s, 0), 0,
+	       (size_t)s->host.l.nr_cpus * sizeof(struct ipuswap_fito_ring));
+	for (cpu = 0; cpu < s->host.l.nr_cpus; cpu++)
+		WRITE_ONCE(ipuswap_cell_at(s->host.win, &s->host.l, cpu)->fito_gen, 0);
+	atomic_set(&s->fito_queued, 0);
+}
+
+void ipuswap_fito_task_created(struct ipuswap_sched *s, s32 idx)
+{
+	atomic_set(&ipuswap_fito_task(s, idx)->state, IPUSWAP_FT_IDLE);
+}
+
+void ipuswap_fito_task_destroyed(struct ipuswap_sched *s, s32 idx)
+{
+	ipuswap_fito_claim(s, idx);
+	ipuswap_fito_post(s, IPUSWAP_EV_DEAD, 0, idx, ipuswap_fito_bump(s, idx), NULL, 0, false);
 }
 
 __bpf_kfunc_start_defs();
@@ -194,26 +200,25 @@ __bpf_kfunc_start_defs();
  * The task is queued on the host either way; without an event (ring full)
  * the firmware never decides for it and the host serves it itself.
  *
- * Return: 0 if the event was posted, -IPUSWAP_R_NO_IPU otherwise.
+ * Return: 0 if the event was posted, -IPUSWAP_R_NO_IPU if it was not (or
+ * no FITO scheduler is attached), -IPUSWAP_R_BAD_ARG.
  */
 __bpf_kfunc s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint)
 {
-	struct ipuswap_dev *idev;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	struct ipuswap_sched *s;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_slot_dev(idx);
-	if (!idev)
-		goto out;
-	if (atomic_xchg(&ipuswap_fito_task(idev, idx)->state, IPUSWAP_FT_QUEUED) !=
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return ret;
+	if (atomic_xchg(&ipuswap_fito_task(s, idx)->state, IPUSWAP_FT_QUEUED) !=
 	    IPUSWAP_FT_QUEUED)
-		atomic_inc(&idev->fito_queued);
-	if (ipuswap_fito_post(idev, IPUSWAP_EV_RUNNABLE, 0, idx, ipuswap_fito_bump(idev, idx),
-			      p, hint < 0 ? 0 : hint, false))
-		ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
+		atomic_inc(&s->fito_queued);
+	if (!ipuswap_fito_post(s, IPUSWAP_EV_RUNNABLE, 0, idx, ipuswap_fito_bump(s, idx), p,
+			       hint < 0 ? 0 : hint, false))
+		return -IPUSWAP_R_NO_IPU;
+	return 0;
 }
 
 /**
@@ -222,14 +227,14 @@ out:
  */
 __bpf_kfunc void ipuswap_fito_dequeue(s32 idx)
 {
-	struct ipuswap_dev *idev;
+	struct ipuswap_sched *s;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_slot_dev(idx);
-	if (idev && ipuswap_fito_claim(idev, idx))
-		ipuswap_fito_post(idev, IPUSWAP_EV_BLOCKED, 0, idx,
-				  ipuswap_fito_bump(idev, idx), NULL, 0, false);
-	rcu_read_unlock();
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (s && ipuswap_fito_claim(s, idx))
+		ipuswap_fito_post(s, IPUSWAP_EV_BLOCKED, 0, idx, ipuswap_fito_bump(s, idx),
+				  NULL, 0, false);
 }
 
 /**
@@ -239,18 +244,18 @@ __bpf_kfunc void ipuswap_fito_dequeue(s32 idx)
  */
 __bpf_kfunc void ipuswap_fito_update(s32 idx, struct task_struct *p)
 {
-	struct ipuswap_dev *idev;
+	struct ipuswap_sched *s;
+	s32 ret;
 	u8 flags;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_slot_dev(idx);
-	if (idev) {
-		flags = atomic_read(&ipuswap_fito_task(idev, idx)->state) ==
-			IPUSWAP_FT_QUEUED ? IPUSWAP_EV_F_RUNNABLE : 0;
-		ipuswap_fito_post(idev, IPUSWAP_EV_ATTR, flags, idx,
-				  ipuswap_fito_bump(idev, idx), p, 0, false);
-	}
-	rcu_read_unlock();
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return;
+	flags = atomic_read(&ipuswap_fito_task(s, idx)->state) == IPUSWAP_FT_QUEUED ?
+		IPUSWAP_EV_F_RUNNABLE : 0;
+	ipuswap_fito_post(s, IPUSWAP_EV_ATTR, flags, idx, ipuswap_fito_bump(s, idx), p, 0,
+			  false);
 }
 
 /**
@@ -259,45 +264,42 @@ __bpf_kfunc void ipuswap_fito_update(s32 idx, struct task_struct *p)
  * @cpu: the dispatching CPU
  *
  * Return: 0 if this CPU now owns the task, -IPUSWAP_R_NOT_RUNNABLE if it
- * was not queued (taken elsewhere or dequeued: drop it).
+ * was not queued (taken elsewhere or dequeued: drop it), -IPUSWAP_R_NO_IPU
+ * (no FITO scheduler attached) or -IPUSWAP_R_BAD_ARG.
  */
 __bpf_kfunc s32 ipuswap_fito_self_serve(s32 idx, s32 cpu)
 {
-	struct ipuswap_dev *idev;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	struct ipuswap_sched *s;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_slot_dev(idx);
-	if (!idev)
-		goto out;
-	ret = -IPUSWAP_R_NOT_RUNNABLE;
-	if (!ipuswap_fito_claim(idev, idx))
-		goto out;
-	ipuswap_fito_post(idev, IPUSWAP_EV_SERVED, 0, idx, ipuswap_fito_bump(idev, idx),
-			  NULL, cpu, false);
-	ipuswap_fito_count(idev, IPUSWAP_FS_SELF, 1);
-	ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU | IPUSWAP_NEED_SLOT, cpu, idx,
+			    &ret);
+	if (!s)
+		return ret;
+	if (!ipuswap_fito_claim(s, idx))
+		return -IPUSWAP_R_NOT_RUNNABLE;
+	ipuswap_fito_post(s, IPUSWAP_EV_SERVED, 0, idx, ipuswap_fito_bump(s, idx), NULL, cpu,
+			  false);
+	ipuswap_fito_count(s, IPUSWAP_FS_SELF, 1);
+	return 0;
 }
 
 /* The slot's decision if it is a well-formed PROPOSE, else -reason. */
-static s32 ipuswap_fito_read_slot(struct ipuswap_dev *idev, s32 cpu, u64 *cw)
+static s32 ipuswap_fito_read_slot(struct ipuswap_sched *s, s32 cpu, u64 *cw)
 {
-	struct ipuswap_cpu_cell *cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
+	struct ipuswap_cpu_cell *cell = ipuswap_cell_at(s->host.win, &s->host.l, cpu);
 	s32 idx;
 
 	*cw = ipuswap_load(&cell->decision);
 	if (IPUSWAP_CELL_STATE(*cw) != IPUSWAP_CELL_PROPOSE)
 		return -IPUSWAP_R_NO_PROPOSAL;
 	idx = IPUSWAP_CELL_IDX(*cw);
-	if (IPUSWAP_CELL_REASON(*cw) != IPUSWAP_OK || !ipuswap_slot_in_use(idev, idx)) {
+	if (IPUSWAP_CELL_REASON(*cw) != IPUSWAP_OK || !ipuswap_slot_in_use(s, idx)) {
 		/* Answer it, or the firmware would never write this slot again. */
 		ipuswap_cas(&cell->decision, cw, IPUSWAP_CELL(IPUSWAP_CELL_ABORT,
 			    IPUSWAP_R_BAD_INDEX, 0, 0));
-		this_cpu_inc(idev->stats->aborts[IPUSWAP_R_BAD_INDEX]);
-		return -IPUSWAP_R_BAD_INDEX;
+		return ipuswap_ctx_fail(s, IPUSWAP_R_BAD_INDEX);
 	}
 	return idx;
 }
@@ -313,27 +315,23 @@ static s32 ipuswap_fito_read_slot(struct ipuswap_dev *idev, s32 cpu, u64 *cw)
  */
 __bpf_kfunc s32 ipuswap_fito_txn_peek(s32 cpu)
 {
-	struct ipuswap_dev *idev;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	struct ipuswap_sched *s;
 	unsigned long irqflags;
+	int this_cpu;
+	s32 ret;
 	u64 cw;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (!idev || cpu < 0 || cpu >= idev->layout.nr_cpus)
-		goto out;
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	if (!s)
+		return ret;
 	local_irq_save(irqflags);
-	if (smp_processor_id() < idev->layout.nr_cpus &&
-	    this_cpu_ptr(idev->fito_cpu)->unrung)
-		ipuswap_fito_ring_doorbell(idev, this_cpu_ptr(idev->fito_cpu),
-					   ipuswap_fito_ring_at(idev->hdr,
-								idev->fito_rings_offset,
-								smp_processor_id()));
+	this_cpu = smp_processor_id();
+	if (this_cpu < s->host.l.nr_cpus && this_cpu_ptr(s->fito_cpu)->unrung)
+		ipuswap_fito_ring_doorbell(s, this_cpu_ptr(s->fito_cpu),
+					   ipuswap_fito_ring(s, this_cpu));
 	local_irq_restore(irqflags);
-	ret = ipuswap_fito_read_slot(idev, cpu, &cw);
-out:
-	rcu_read_unlock();
-	return ret;
+	return ipuswap_fito_read_slot(s, cpu, &cw);
 }
 
 /**
@@ -345,40 +343,37 @@ out:
  * Wave's host has nothing else to run meanwhile. Every wait, its length
  * and every timeout are counted.
  *
- * Return: the decided task slot, or -IPUSWAP_R_NO_PROPOSAL.
+ * Return: the decided task slot, or -IPUSWAP_R_NO_PROPOSAL, or -reason.
  */
 __bpf_kfunc s32 ipuswap_fito_request(s32 cpu, u64 timeout_ns)
 {
-	struct ipuswap_dev *idev;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	struct ipuswap_sched *s;
 	u64 start, now, cw;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (!idev || cpu < 0 || cpu >= idev->layout.nr_cpus)
-		goto out;
-	ret = -IPUSWAP_R_NO_PROPOSAL;
-	if (!atomic_read(&idev->fito_queued) || !READ_ONCE(idev->fw_alive))
-		goto out;
-	if (!ipuswap_fito_post(idev, IPUSWAP_EV_CPU_IDLE, 0, -1, 0, NULL, cpu, true))
-		goto out;
-	ipuswap_fito_count(idev, IPUSWAP_FS_REQUESTS, 1);
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	if (!s)
+		return ret;
+	if (!atomic_read(&s->fito_queued) || !READ_ONCE(s->idev->fw_alive))
+		return -IPUSWAP_R_NO_PROPOSAL;
+	if (!ipuswap_fito_post(s, IPUSWAP_EV_CPU_IDLE, 0, -1, 0, NULL, cpu, true))
+		return -IPUSWAP_R_NO_PROPOSAL;
+	ipuswap_fito_count(s, IPUSWAP_FS_REQUESTS, 1);
 	timeout_ns = min_t(u64, timeout_ns, IPUSWAP_FITO_WAIT_MAX_NS);
-	ipuswap_fito_count(idev, IPUSWAP_FS_WAITS, 1);
+	ipuswap_fito_count(s, IPUSWAP_FS_WAITS, 1);
 	start = ktime_get_ns();
 	/* Bounded by the clock: at most timeout_ns. */
 	do {
-		ret = ipuswap_fito_read_slot(idev, cpu, &cw);
+		ret = ipuswap_fito_read_slot(s, cpu, &cw);
 		if (ret != -IPUSWAP_R_NO_PROPOSAL)
 			break;
 		cpu_relax();
 		now = ktime_get_ns();
 	} while (now - start < timeout_ns);
-	ipuswap_fito_count(idev, IPUSWAP_FS_WAIT_NS, ktime_get_ns() - start);
+	ipuswap_fito_count(s, IPUSWAP_FS_WAIT_NS, ktime_get_ns() - start);
 	if (ret < 0)
-		ipuswap_fito_count(idev, IPUSWAP_FS_TIMEOUTS, 1);
-out:
-	rcu_read_unlock();
+		ipuswap_fito_count(s, IPUSWAP_FS_TIMEOUTS, 1);
 	return ret;
 }
 
@@ -397,38 +392,41 @@ out:
  * in both cases, since the kernel would eject the scheduler for it.
  *
  * Return: 0: run it (this CPU owns it); 1: dispatch it, it was not queued
- * (sched_ext will drop it); or -reason: do not run it.
+ * (sched_ext will drop it); or -reason: do not run it
+ * (-IPUSWAP_R_NO_PROPOSAL: the slot no longer holds a decision for @idx).
  */
 __bpf_kfunc s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed)
 {
 	struct ipuswap_cpu_cell *cell;
-	struct ipuswap_dev *idev;
+	struct ipuswap_sched *s;
 	u32 why = IPUSWAP_OK;
 	bool validate, claimed = false;
 	u64 cw, gen;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_fito_dev();
-	if (!idev || cpu < 0 || cpu >= idev->layout.nr_cpus ||
-	    ipuswap_fito_read_slot(idev, cpu, &cw) != idx)
-		goto out;
-	cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	if (!s)
+		return ret;
+	ret = ipuswap_fito_read_slot(s, cpu, &cw);
+	if (ret != idx)
+		return ret < 0 ? ret : -IPUSWAP_R_NO_PROPOSAL;
+	cell = ipuswap_cell_at(s->host.win, &s->host.l, cpu);
 	gen = READ_ONCE(cell->fito_gen);
-	validate = idev->fito_flags & IPUSWAP_FITO_ABORT;
-	if (gen != READ_ONCE(idev->hdr->fw_generation))
+	validate = s->fito_flags & IPUSWAP_FITO_ABORT;
+	if (gen != READ_ONCE(s->idev->hdr->fw_generation))
 		why = IPUSWAP_R_AGENT_STALE;
-	else if (atomic_read(&ipuswap_fito_task(idev, idx)->state) != IPUSWAP_FT_QUEUED)
+	else if (atomic_read(&ipuswap_fito_task(s, idx)->state) != IPUSWAP_FT_QUEUED)
 		why = IPUSWAP_R_NOT_RUNNABLE;
-	else if (IPUSWAP_CELL_VER(cw) != READ_ONCE(ipuswap_fito_task(idev, idx)->barrier))
+	else if (IPUSWAP_CELL_VER(cw) != READ_ONCE(ipuswap_fito_task(s, idx)->barrier))
 		why = IPUSWAP_R_TARGET_STALE;
 
 	if (!allowed) {
 		if (!validate && why)
-			ipuswap_fito_count(idev, IPUSWAP_FS_STALE_REFUSED, 1);
+			ipuswap_fito_count(s, IPUSWAP_FS_STALE_REFUSED, 1);
 		why = IPUSWAP_R_NOT_ALLOWED;
 	} else if (!validate || !why) {
-		claimed = ipuswap_fito_claim(idev, idx);
+		claimed = ipuswap_fito_claim(s, idx);
 		if (!claimed && !why)
 			why = IPUSWAP_R_NOT_RUNNABLE;	/* lost a race: stale */
 	}
@@ -436,21 +434,16 @@ __bpf_kfunc s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed)
 	if (why && (validate || !allowed)) {
 		ipuswap_cas(&cell->decision, &cw,
 			    IPUSWAP_CELL(IPUSWAP_CELL_ABORT, why, idx, IPUSWAP_CELL_VER(cw)));
-		ipuswap_fito_count(idev, IPUSWAP_FS_ABORTED, 1);
-		this_cpu_inc(idev->stats->aborts[why]);
-		ret = -(s32)why;
-		goto out;
+		ipuswap_fito_count(s, IPUSWAP_FS_ABORTED, 1);
+		return ipuswap_ctx_fail(s, why);
 	}
 	ipuswap_cas(&cell->decision, &cw,
 		    IPUSWAP_CELL(IPUSWAP_CELL_COMMIT, 0, idx, IPUSWAP_CELL_VER(cw)));
 	/* A committed decision with no reason against it was claimed here. */
-	ipuswap_fito_count(idev, why ? IPUSWAP_FS_STALE_ENFORCED : IPUSWAP_FS_COMMIT, 1);
+	ipuswap_fito_count(s, why ? IPUSWAP_FS_STALE_ENFORCED : IPUSWAP_FS_COMMIT, 1);
 	if (!claimed)
-		ipuswap_fito_count(idev, IPUSWAP_FS_STALE_DROPPED, 1);
-	ret = claimed ? 0 : 1;
-out:
-	rcu_read_unlock();
-	return ret;
+		ipuswap_fito_count(s, IPUSWAP_FS_STALE_DROPPED, 1);
+	return claimed ? 0 : 1;
 }
 
 __bpf_kfunc_end_defs();

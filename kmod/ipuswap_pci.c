@@ -70,16 +70,12 @@ MODULE_PARM_DESC(ping_timeout_ms,
 		 "A diagnostic ping unanswered for this long counts as lost (10..600000, default 1000)");
 
 /*
- * With the on-host agent, runqueue doorbells go to it; CTRL doorbells still
- * go to the IPU firmware, which answers pings and liveness in every mode.
+ * Ring the IPU firmware. Runqueue doorbells for the on-host agent go
+ * through ipuswap_ctx_ring() instead; CTRL doorbells always come here, the
+ * IPU firmware answers pings and liveness in every mode.
  */
 void ipuswap_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec)
 {
-	if (vec == IPUSWAP_VEC_SCHED &&
-	    READ_ONCE(idev->agent) == IPUSWAP_AGENT_ONHOST) {
-		ipuswap_onhost_ring(idev, vec);
-		return;
-	}
 	writel((idev->fw_peer_id << IPUSWAP_DOORBELL_PEER_SHIFT) |
 	       (vec & IPUSWAP_DOORBELL_VECTOR),
 	       idev->regs + IPUSWAP_REG_DOORBELL);
@@ -184,8 +180,6 @@ static int ipuswap_check_window(struct ipuswap_dev *idev)
 			h.region_size, IPUSWAP_MIN_TASKS, nr_cpu_ids);
 		return -EINVAL;
 	}
-	/* Attach switches idev->layout between protocols; keep the swap one. */
-	idev->swap_layout = idev->layout;
 	idev->region_offset = h.region_offset;
 	idev->region_size = h.region_size;
 	if (h.region_size < sizeof(struct ipuswap_check)) {

@@ -1,18 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The host side of the bilateral swap for sched_ext: kfuncs the
+ * The host side of the bilateral swap for sched_ext: the kfuncs the
  * scx_ipuswap scheduler calls from its ops to move tasks through their home
- * words (ipuswap_swap.h). All of them run with a runqueue lock held or in
- * other atomic context: they never sleep, never wait for the IPU, and loop
- * at most over one bounded table. The window is untrusted: task indices,
- * states and versions read from it are validated before use, and which
- * slots are in use is known only from host memory (slot_used).
+ * words, and the per-attach context they run on (struct ipuswap_sched).
  *
- * Return convention: >= 0 on success, otherwise -(enum ipuswap_reason).
+ * Every kfunc opens with ipuswap_ctx_get(), which finds the attached
+ * context under RCU and checks the CPU and slot arguments against it; the
+ * protocol steps are the host sequences of ipuswap_host.h, the same code
+ * the native twin runs, here given the host's memory (slot bitmaps, online
+ * CPUs, per-CPU counters) through ipuswap_sched_host_ops. All of them run
+ * with a runqueue lock held or in other atomic context: they never sleep,
+ * never wait for the IPU, and loop at most over one bounded table. The
+ * window is untrusted: indices, states and versions read from it are
+ * validated before use, and which slots are in use is known only from host
+ * memory.
+ *
+ * Return convention: >= 0 on success, otherwise -(enum ipuswap_reason):
+ * -IPUSWAP_R_NO_IPU when no scheduler is attached to a bound IPU (the BPF
+ * side then serves tasks itself), -IPUSWAP_R_BAD_ARG for a CPU or slot the
+ * context does not have.
  */
 #include <linux/bitmap.h>
 #include <linux/bpf.h>
 #include <linux/btf.h>
+#include <linux/cpumask.h>
+#include <linux/err.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/mm.h>
@@ -20,48 +32,136 @@
 
 #include "ipuswap.h"
 
-static struct ipuswap_task *ipuswap_slot(struct ipuswap_dev *idev, s32 idx)
+static const struct ipuswap_sched *ipuswap_host_sched(const struct ipuswap_host *h)
 {
-	return ipuswap_task_at(idev->hdr, &idev->layout, idx);
+	return container_of_const(h, struct ipuswap_sched, host);
 }
 
-static void ipuswap_count(struct ipuswap_dev *idev, enum ipuswap_sched_stat stat)
+static bool ipuswap_k_in_use(const struct ipuswap_host *h, __u32 idx)
 {
-	this_cpu_inc(idev->stats->count[stat]);
+	return ipuswap_slot_in_use(ipuswap_host_sched(h), idx);
 }
 
-static s32 ipuswap_fail(struct ipuswap_dev *idev, enum ipuswap_reason why)
+static bool ipuswap_k_queued(const struct ipuswap_host *h, __u32 idx)
 {
-	this_cpu_inc(idev->stats->aborts[why]);
+	return test_bit(idx, ipuswap_host_sched(h)->slot_queued);
+}
+
+static void ipuswap_k_set_queued(const struct ipuswap_host *h, __u32 idx, bool on)
+{
+	if (on)
+		set_bit(idx, ipuswap_host_sched(h)->slot_queued);
+	else
+		clear_bit(idx, ipuswap_host_sched(h)->slot_queued);
+}
+
+static bool ipuswap_k_cpu_online(const struct ipuswap_host *h, __u32 cpu)
+{
+	return cpu_online(cpu);		/* cpu < layout.nr_cpus == nr_cpu_ids */
+}
+
+static void ipuswap_k_count(const struct ipuswap_host *h, enum ipuswap_reason why)
+{
+	this_cpu_inc(ipuswap_host_sched(h)->idev->stats->aborts[why]);
+}
+
+/* What the host sequences need to know of the kernel's memory. */
+static const struct ipuswap_host_ops ipuswap_sched_host_ops = {
+	.in_use = ipuswap_k_in_use,
+	.queued = ipuswap_k_queued,
+	.set_queued = ipuswap_k_set_queued,
+	.cpu_online = ipuswap_k_cpu_online,
+	.count = ipuswap_k_count,
+};
+
+/**
+ * ipuswap_ctx_fail - count abort @why and return it for the BPF side
+ * @s: the attached context
+ * @why: enum ipuswap_reason or enum ipuswap_fito_reason
+ *
+ * Every abort a kfunc reports is counted here, or by the host sequence
+ * that repaired a word (BAD_WORD), never twice.
+ *
+ * Return: -@why.
+ */
+s32 ipuswap_ctx_fail(struct ipuswap_sched *s, u32 why)
+{
+	this_cpu_inc(s->idev->stats->aborts[why]);
 	return -(s32)why;
 }
 
-/*
- * Load a home word and make sure it is one the protocol can produce. A
- * garbage word (buggy or hostile IPU) is counted and replaced by the host's
- * own view of the slot: queued if the host offered it and nobody took it,
- * otherwise held by the host. Puts the word to act on in *seen and returns
- * false if there is none (still garbage after losing a race).
+/**
+ * ipuswap_ctx_get - open a kfunc: the attached context, arguments checked
+ * @need: enum ipuswap_ctx_need bits, which of @cpu and @idx to check
+ * @cpu: a CPU the caller will index cells with (IPUSWAP_NEED_CPU)
+ * @idx: a task slot the caller will address (IPUSWAP_NEED_SLOT)
+ * @ret: set to the kfunc's return value when there is no context
+ *
+ * Caller holds rcu_read_lock() (guard(rcu)()) until it is done with it.
+ *
+ * Return: the context, or NULL with *@ret = -IPUSWAP_R_NO_IPU (no IPU, no
+ * scheduler attached, or not the protocol @need asks for) or
+ * -IPUSWAP_R_BAD_ARG (counted).
  */
-static bool ipuswap_home_checked(struct ipuswap_dev *idev, s32 idx, u64 *home,
-				 u64 *seen)
+struct ipuswap_sched *ipuswap_ctx_get(unsigned int need, s32 cpu, s32 idx, s32 *ret)
 {
-	u32 nr_cpus = idev->layout.nr_cpus;
+	struct ipuswap_sched *s = ipuswap_sched_ctx();
 
-	*seen = ipuswap_load(home);
-	if (ipuswap_home_valid(*seen, nr_cpus))
-		return true;
-	ipuswap_fail(idev, IPUSWAP_R_BAD_WORD);
-	/* Lost the repair race: only a word valid now may be acted on. */
-	if (ipuswap_home_repair(home, seen, nr_cpus))
-		return ipuswap_home_valid(*seen, nr_cpus);
-	if (test_bit(idx, idev->slot_queued))
-		ipuswap_home_enqueue(home, seen, nr_cpus, IPUSWAP_LOC_NONE);
-	return ipuswap_home_valid(*seen, nr_cpus);
+	*ret = -IPUSWAP_R_NO_IPU;
+	if (!s || ((need & IPUSWAP_NEED_FITO) && s->proto != IPUSWAP_PROTO_FITO))
+		return NULL;
+	if (((need & IPUSWAP_NEED_CPU) && (cpu < 0 || cpu >= s->host.l.nr_cpus)) ||
+	    ((need & IPUSWAP_NEED_SLOT) && !ipuswap_slot_in_use(s, idx))) {
+		*ret = ipuswap_ctx_fail(s, IPUSWAP_R_BAD_ARG);
+		return NULL;
+	}
+	return s;
+}
+
+/* SCHED doorbell: to the agent this attach asked for. */
+void ipuswap_ctx_ring(struct ipuswap_sched *s)
+{
+	if (s->agent == IPUSWAP_AGENT_ONHOST)
+		ipuswap_onhost_ring(s->idev, IPUSWAP_VEC_SCHED);
+	else
+		ipuswap_ring(s->idev, IPUSWAP_VEC_SCHED);
+}
+
+/*
+ * A host sequence did not happen: -@r for the BPF side. Outcomes that are
+ * answers, not aborts (no proposal, not in the state asked for, left to
+ * another CPU) are not counted; BAD_WORD was, where it was repaired.
+ */
+static s32 ipuswap_sched_abort(struct ipuswap_sched *s, enum ipuswap_reason r)
+{
+	switch (r) {
+	case IPUSWAP_R_NO_PROPOSAL:
+	case IPUSWAP_R_STATE:
+	case IPUSWAP_R_ELSEWHERE:
+	case IPUSWAP_R_BAD_WORD:
+		return -(s32)r;
+	default:
+		return ipuswap_ctx_fail(s, r);
+	}
+}
+
+static void ipuswap_count(struct ipuswap_sched *s, enum ipuswap_sched_stat stat)
+{
+	this_cpu_inc(s->idev->stats->count[stat]);
+}
+
+static struct ipuswap_task *ipuswap_slot(struct ipuswap_sched *s, s32 idx)
+{
+	return ipuswap_task_at(s->host.win, &s->host.l, idx);
+}
+
+static struct ipuswap_cpu_cell *ipuswap_cell(struct ipuswap_sched *s, s32 cpu)
+{
+	return ipuswap_cell_at(s->host.win, &s->host.l, cpu);
 }
 
 /* Host-owned attributes; written only while the host owns the task. */
-static void ipuswap_write_attrs(struct ipuswap_dev *idev, struct ipuswap_task *t,
+static void ipuswap_write_attrs(struct ipuswap_sched *s, struct ipuswap_task *t,
 				struct task_struct *p)
 {
 	const unsigned long *mask = cpumask_bits(p->cpus_ptr);
@@ -69,57 +169,114 @@ static void ipuswap_write_attrs(struct ipuswap_dev *idev, struct ipuswap_task *t
 
 	WRITE_ONCE(t->pid, p->pid);
 	WRITE_ONCE(t->weight, p->scx.weight);
-	for (i = 0; i < idev->layout.cpu_words; i++)
+	for (i = 0; i < s->host.l.cpu_words; i++)
 		WRITE_ONCE(t->cpus[i], i < BITS_TO_LONGS(nr_cpu_ids) ? mask[i] : 0);
 }
 
-/*
- * Reset the swap region when a scheduler attaches: every slot FREE, every
- * cell EMPTY. Versions keep counting, so a firmware operation started
- * before the reset fails its CAS instead of landing on a new task.
- */
-void ipuswap_sched_reset(struct ipuswap_dev *idev)
+/* A free slot, marked used; -1 if the table is full. */
+static s32 ipuswap_slot_alloc(struct ipuswap_sched *s)
 {
+	u32 n = s->host.l.nr_tasks, start = READ_ONCE(s->slot_hint) % n, idx;
+
+	/* Bounded: at most two passes over the bitmap. */
+	for (idx = find_next_zero_bit(s->slot_used, n, start);; ) {
+		if (idx >= n) {
+			if (!start)
+				return -1;
+			idx = find_next_zero_bit(s->slot_used, n, 0);
+			start = 0;
+			continue;
+		}
+		if (!test_and_set_bit(idx, s->slot_used))
+			break;
+		idx = find_next_zero_bit(s->slot_used, n, idx + 1);
+	}
+	WRITE_ONCE(s->slot_hint, idx + 1);
+	return idx;
+}
+
+/*
+ * Reset the region for a new attach, before it is published: every slot
+ * FREE, every cell EMPTY, the counters zero. Versions keep counting, so a
+ * firmware operation started before the reset fails its CAS instead of
+ * landing on a new task. The publication (rcu_assign_pointer(), then the
+ * release store of host_state) orders these writes before any use.
+ */
+void ipuswap_sched_reset(struct ipuswap_sched *s)
+{
+	const struct ipuswap_layout *l = &s->host.l;
 	int cpu;
 	u32 i;
 
-	/* Counters describe one attached scheduler. */
 	for_each_possible_cpu(cpu)
-		memset(per_cpu_ptr(idev->stats, cpu), 0, sizeof(*idev->stats));
-	bitmap_zero(idev->slot_used, idev->layout.nr_tasks);
-	bitmap_zero(idev->slot_queued, idev->layout.nr_tasks);
-	for (i = 0; i < idev->layout.nr_tasks; i++) {
-		u64 *home = &ipuswap_slot(idev, i)->home;
+		memset(per_cpu_ptr(s->idev->stats, cpu), 0, sizeof(*s->idev->stats));
+	for (i = 0; i < l->nr_tasks; i++) {
+		u64 *home = &ipuswap_slot(s, i)->home;
 
 		WRITE_ONCE(*home, IPUSWAP_HOME(IPUSWAP_TASK_FREE, IPUSWAP_OWNER_HOST,
 					       IPUSWAP_LOC_NONE,
 					       IPUSWAP_HOME_VER(READ_ONCE(*home)) + 1));
 	}
-	for (i = 0; i < idev->layout.nr_cpus; i++) {
-		struct ipuswap_cpu_cell *cell = ipuswap_cell_at(idev->hdr, &idev->layout, i);
+	for (i = 0; i < l->nr_cpus; i++) {
+		struct ipuswap_cpu_cell *cell = ipuswap_cell(s, i);
 
 		WRITE_ONCE(cell->decision, IPUSWAP_CELL(IPUSWAP_CELL_EMPTY, 0, 0, 0));
 		WRITE_ONCE(cell->host_taken, 0);
 		WRITE_ONCE(cell->host_self, 0);
 	}
-	/* Publish the reset before host_state says a scheduler is attached. */
-	smp_wmb();
+	if (s->proto == IPUSWAP_PROTO_FITO)
+		ipuswap_fito_reset(s);
 }
 
-/* Force a slot's word to HOST, whatever (possibly garbage) it held. */
-static enum ipuswap_reason ipuswap_claim_word(struct ipuswap_dev *idev, u64 *home)
+/**
+ * ipuswap_sched_new - allocate a complete, unpublished per-attach context
+ * @swap: the device's PROTO_SWAP layout (from probe)
+ * @region_offset: the swap region, as validated at probe
+ * @region_size: its size
+ * @proto: enum ipuswap_proto
+ * @agent: enum ipuswap_agent
+ * @fito_flags: enum ipuswap_fito_flag bits
+ *
+ * May sleep. The window and device are set when it is published.
+ *
+ * Return: the context, or ERR_PTR(-ENOMEM / -ENOSPC).
+ */
+struct ipuswap_sched *ipuswap_sched_new(const struct ipuswap_layout *swap, u64 region_offset,
+					u64 region_size, u32 proto, u32 agent, u32 fito_flags)
 {
-	int tries;
+	struct ipuswap_sched *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	int ret = -ENOMEM;
 
-	for (tries = 0; tries < 4; tries++) {
-		u64 seen = ipuswap_load(home);
-
-		if (!ipuswap_swap(home, &seen, IPUSWAP_HOME(IPUSWAP_TASK_HOST,
-				  IPUSWAP_OWNER_HOST, IPUSWAP_LOC_NONE,
-				  IPUSWAP_HOME_VER(seen) + 1)))
-			return IPUSWAP_OK;
+	if (!s)
+		return ERR_PTR(-ENOMEM);
+	s->host.l = *swap;
+	s->host.ops = &ipuswap_sched_host_ops;
+	s->proto = proto;
+	s->agent = agent;
+	s->fito_flags = fito_flags;
+	if (proto == IPUSWAP_PROTO_FITO) {
+		ret = ipuswap_fito_alloc(s, swap, region_offset, region_size);
+		if (ret)
+			goto fail;
+		ret = -ENOMEM;
 	}
-	return IPUSWAP_R_STALE;
+	s->slot_used = bitmap_zalloc(s->host.l.nr_tasks, GFP_KERNEL);
+	s->slot_queued = bitmap_zalloc(s->host.l.nr_tasks, GFP_KERNEL);
+	if (!s->slot_used || !s->slot_queued)
+		goto fail;
+	return s;
+fail:
+	ipuswap_sched_delete(s);
+	return ERR_PTR(ret);
+}
+
+/* Free a context nobody can reach any more (any context: RCU callback). */
+void ipuswap_sched_delete(struct ipuswap_sched *s)
+{
+	ipuswap_fito_free(s);
+	bitmap_free(s->slot_used);
+	bitmap_free(s->slot_queued);
+	kfree(s);
 }
 
 __bpf_kfunc_start_defs();
@@ -129,52 +286,32 @@ __bpf_kfunc_start_defs();
  * @p: the task (trusted)
  *
  * Return: the slot index, or -IPUSWAP_R_NO_IPU / -IPUSWAP_R_BAD_INDEX (table
- * full); the scheduler then serves @p without offload.
+ * full) / -IPUSWAP_R_STALE (the window would not let go of the slot); the
+ * scheduler then serves @p without offload.
  */
 __bpf_kfunc s32 ipuswap_task_create(struct task_struct *p)
 {
-	struct ipuswap_dev *idev;
-	u32 n, start, idx;
-	s32 ret;
+	struct ipuswap_sched *s;
+	s32 idx, ret;
+	u64 held;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev) {
-		ret = -IPUSWAP_R_NO_IPU;
-		goto out;
+	guard(rcu)();
+	s = ipuswap_ctx_get(0, 0, 0, &ret);
+	if (!s)
+		return ret;
+	idx = ipuswap_slot_alloc(s);
+	if (idx < 0)
+		return ipuswap_ctx_fail(s, IPUSWAP_R_BAD_INDEX);
+	ipuswap_write_attrs(s, ipuswap_slot(s, idx), p);
+	WRITE_ONCE(ipuswap_slot(s, idx)->runtime_ns, 0);
+	if (ipuswap_host_create(&s->host, idx, &held)) {
+		clear_bit(idx, s->slot_used);
+		return ipuswap_ctx_fail(s, IPUSWAP_R_STALE);
 	}
-	n = idev->layout.nr_tasks;
-	start = READ_ONCE(idev->slot_hint) % n;
-	/* Bounded: at most two passes over the bitmap. */
-	for (idx = find_next_zero_bit(idev->slot_used, n, start);; ) {
-		if (idx >= n) {
-			if (!start) {
-				ret = ipuswap_fail(idev, IPUSWAP_R_BAD_INDEX);
-				goto out;
-			}
-			idx = find_next_zero_bit(idev->slot_used, n, 0);
-			start = 0;
-			continue;
-		}
-		if (!test_and_set_bit(idx, idev->slot_used))
-			break;
-		idx = find_next_zero_bit(idev->slot_used, n, idx + 1);
-	}
-	WRITE_ONCE(idev->slot_hint, idx + 1);
-	ipuswap_write_attrs(idev, ipuswap_slot(idev, idx), p);
-	WRITE_ONCE(ipuswap_slot(idev, idx)->runtime_ns, 0);
-	if (ipuswap_claim_word(idev, &ipuswap_slot(idev, idx)->home)) {
-		clear_bit(idx, idev->slot_used);
-		ret = ipuswap_fail(idev, IPUSWAP_R_STALE);
-		goto out;
-	}
-	if (idev->proto == IPUSWAP_PROTO_FITO)
-		ipuswap_fito_task_created(idev, idx);
-	ipuswap_count(idev, IPUSWAP_ST_CREATE);
-	ret = idx;
-out:
-	rcu_read_unlock();
-	return ret;
+	if (s->proto == IPUSWAP_PROTO_FITO)
+		ipuswap_fito_task_created(s, idx);
+	ipuswap_count(s, IPUSWAP_ST_CREATE);
+	return idx;
 }
 
 /**
@@ -183,25 +320,18 @@ out:
  */
 __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 {
-	struct ipuswap_dev *idev;
-	u64 *home, seen;
+	struct ipuswap_sched *s;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || !ipuswap_slot_in_use(idev, idx))
-		goto out;
-	if (idev->proto == IPUSWAP_PROTO_FITO)
-		ipuswap_fito_task_destroyed(idev, idx);
-	home = &ipuswap_slot(idev, idx)->home;
-	if (ipuswap_claim_word(idev, home) == IPUSWAP_OK) {
-		seen = ipuswap_load(home);
-		ipuswap_home_destroy(home, &seen, idev->layout.nr_cpus);
-	}
-	clear_bit(idx, idev->slot_queued);
-	clear_bit(idx, idev->slot_used);
-	ipuswap_count(idev, IPUSWAP_ST_DESTROY);
-out:
-	rcu_read_unlock();
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return;
+	if (s->proto == IPUSWAP_PROTO_FITO)
+		ipuswap_fito_task_destroyed(s, idx);
+	ipuswap_host_destroy(&s->host, idx);
+	clear_bit(idx, s->slot_used);
+	ipuswap_count(s, IPUSWAP_ST_DESTROY);
 }
 
 /**
@@ -209,42 +339,27 @@ out:
  * @idx: slot
  * @hint: CPU the task prefers (last ran), or -1
  *
- * Return: 0, or -reason (the task stays with the host; serve it locally).
+ * Return: 0, or -reason (the task stays with the host; serve it locally);
+ * -IPUSWAP_R_STATE if it is not HOST (e.g. still COMMIT).
  */
 __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 {
-	struct ipuswap_dev *idev;
 	enum ipuswap_reason r;
-	u64 *home, seen;
+	struct ipuswap_sched *s;
+	u64 held;
 	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || !ipuswap_slot_in_use(idev, idx)) {
-		ret = -IPUSWAP_R_NO_IPU;
-		goto out;
-	}
-	home = &ipuswap_slot(idev, idx)->home;
-	if (!ipuswap_home_checked(idev, idx, home, &seen)) {
-		ret = -IPUSWAP_R_BAD_WORD;
-		goto out;
-	}
-	/* Before the CAS: a take on another CPU may clear it right after. */
-	set_bit(idx, idev->slot_queued);
-	r = ipuswap_home_enqueue(home, &seen, idev->layout.nr_cpus,
-			    hint >= 0 ? hint : IPUSWAP_LOC_NONE);
-	if (r) {
-		clear_bit(idx, idev->slot_queued);
-		ret = ipuswap_fail(idev, r);
-		goto out;
-	}
-	ipuswap_count(idev, IPUSWAP_ST_ENQUEUE);
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return ret;
+	r = ipuswap_host_enqueue(&s->host, idx, hint >= 0 ? hint : IPUSWAP_LOC_NONE, &held);
+	if (r)
+		return ipuswap_sched_abort(s, r);
+	ipuswap_count(s, IPUSWAP_ST_ENQUEUE);
 	/* A hint only: the firmware also polls. */
-	ipuswap_ring(idev, IPUSWAP_VEC_SCHED);
-	ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
+	ipuswap_ctx_ring(s);
+	return 0;
 }
 
 /**
@@ -252,43 +367,23 @@ out:
  * @cpu: the dispatching CPU
  *
  * Validates the proposal against host memory; one that names a slot not in
- * use is answered ABORT(BAD_INDEX) here.
+ * use is answered ABORT(BAD_INDEX) here, a garbage cell repaired.
  *
- * Return: the proposed slot index, or -reason.
+ * Return: the proposed slot index, -IPUSWAP_R_NO_PROPOSAL, or -reason.
  */
 __bpf_kfunc s32 ipuswap_cell_peek(s32 cpu)
 {
-	struct ipuswap_cpu_cell *cell;
-	struct ipuswap_dev *idev;
-	u64 seen;
+	enum ipuswap_reason r;
+	struct ipuswap_sched *s;
+	u32 idx;
 	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || cpu < 0 || cpu >= idev->layout.nr_cpus) {
-		ret = -IPUSWAP_R_NO_IPU;
-		goto out;
-	}
-	cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
-	seen = ipuswap_load(&cell->decision);
-	if (!ipuswap_cell_valid(seen, idev->layout.nr_tasks)) {
-		ipuswap_cell_repair(&cell->decision, &seen, idev->layout.nr_tasks);
-		ret = ipuswap_fail(idev, IPUSWAP_R_BAD_WORD);
-		goto out;
-	}
-	if (IPUSWAP_CELL_STATE(seen) != IPUSWAP_CELL_PROPOSE) {
-		ret = -IPUSWAP_R_NO_PROPOSAL;
-		goto out;
-	}
-	ret = IPUSWAP_CELL_IDX(seen);
-	if (!ipuswap_slot_in_use(idev, ret)) {
-		ipuswap_cell_answer(&cell->decision, &seen, idev->layout.nr_tasks,
-				    IPUSWAP_R_BAD_INDEX);
-		ret = ipuswap_fail(idev, IPUSWAP_R_BAD_INDEX);
-	}
-out:
-	rcu_read_unlock();
-	return ret;
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	if (!s)
+		return ret;
+	r = ipuswap_host_peek(&s->host, cpu, &idx);
+	return r ? ipuswap_sched_abort(s, r) : idx;
 }
 
 /**
@@ -298,104 +393,62 @@ out:
  * @allowed: whether the host agrees @cpu may run the task (its cpumask)
  *
  * The home word must still be PROPOSE(@cpu) at the version the cell names;
- * otherwise nothing changes and the cell is answered ABORT(reason).
+ * otherwise nothing changes and the cell is answered ABORT(reason). A task
+ * @cpu may not run is declined back to the runqueue.
  *
  * Return: 0 if the task is now COMMIT on @cpu, or -reason.
  */
 __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 {
-	enum ipuswap_reason r = IPUSWAP_R_NOT_ALLOWED;
 	struct ipuswap_cpu_cell *cell;
-	struct ipuswap_dev *idev;
-	u64 cw, *home, seen;
+	enum ipuswap_reason r;
+	struct ipuswap_sched *s;
+	u64 prop, held;
 	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || cpu < 0 || cpu >= idev->layout.nr_cpus ||
-	    !ipuswap_slot_in_use(idev, idx)) {
-		ret = -IPUSWAP_R_NO_IPU;
-		goto out;
-	}
-	cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
-	cw = ipuswap_load(&cell->decision);
-	if (IPUSWAP_CELL_STATE(cw) != IPUSWAP_CELL_PROPOSE || IPUSWAP_CELL_IDX(cw) != idx) {
-		ret = -IPUSWAP_R_NO_PROPOSAL;
-		goto out;
-	}
-	home = &ipuswap_slot(idev, idx)->home;
-	if (!ipuswap_home_checked(idev, idx, home, &seen))
-		r = IPUSWAP_R_BAD_WORD;
-	else if (allowed)
-		r = ipuswap_home_take(home, &seen, idev->layout.nr_cpus, cpu, IPUSWAP_CELL_VER(cw));
-	if (r == IPUSWAP_R_NOT_ALLOWED &&
-	    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
-	    IPUSWAP_HOME_VER(seen) == IPUSWAP_CELL_VER(cw))
-		ipuswap_home_decline(home, &seen, idev->layout.nr_cpus, IPUSWAP_OWNER_HOST);
-	/* The home word decided; the cell only tells the firmware. */
-	ipuswap_cell_answer(&cell->decision, &cw, idev->layout.nr_tasks, r);
-	if (r) {
-		ret = ipuswap_fail(idev, r);
-		goto out;
-	}
-	clear_bit(idx, idev->slot_queued);
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_CPU | IPUSWAP_NEED_SLOT, cpu, idx, &ret);
+	if (!s)
+		return ret;
+	r = ipuswap_host_take(&s->host, cpu, idx, allowed, &prop, &held);
+	if (r)
+		return ipuswap_sched_abort(s, r);
+	cell = ipuswap_cell(s, cpu);
 	WRITE_ONCE(cell->host_taken, READ_ONCE(cell->host_taken) + 1);
-	ipuswap_count(idev, IPUSWAP_ST_TAKE);
-	ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
+	ipuswap_count(s, IPUSWAP_ST_TAKE);
+	return 0;
 }
 
 /**
  * ipuswap_task_self_serve - run task @idx on @cpu without a proposal
  * @idx: slot
  * @cpu: the dispatching CPU
- * @steal: also take a task the firmware proposed for another CPU
+ * @steal: also take a task the firmware proposed for another online CPU
  *
- * Return: 0 if the task is now COMMIT on @cpu; -IPUSWAP_R_DECLINED if it is
- * proposed elsewhere and @steal is false (try again later); other -reason
- * if it is no longer queued (drop it).
+ * Return: 0 if the task is now COMMIT on @cpu; -IPUSWAP_R_ELSEWHERE if it
+ * is proposed to another online CPU and @steal is false (keep it queued,
+ * kick that CPU); -IPUSWAP_R_STATE if it is no longer queued (drop it);
+ * other -reason: keep it queued and try again later.
  */
 __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 {
 	struct ipuswap_cpu_cell *cell;
-	struct ipuswap_dev *idev;
 	enum ipuswap_reason r;
-	u64 *home, seen;
+	struct ipuswap_sched *s;
+	u64 held;
 	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || cpu < 0 || cpu >= idev->layout.nr_cpus ||
-	    !ipuswap_slot_in_use(idev, idx)) {
-		ret = -IPUSWAP_R_NO_IPU;
-		goto out;
-	}
-	home = &ipuswap_slot(idev, idx)->home;
-	if (!ipuswap_home_checked(idev, idx, home, &seen)) {
-		ret = -IPUSWAP_R_BAD_WORD;
-		goto out;
-	}
-	/* Leave a proposal to its CPU, unless that CPU went offline. */
-	if (!steal && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
-	    IPUSWAP_HOME_LOC(seen) != cpu && cpu_online(IPUSWAP_HOME_LOC(seen))) {
-		ret = -IPUSWAP_R_DECLINED;
-		goto out;
-	}
-	r = ipuswap_home_self_serve(home, &seen, idev->layout.nr_cpus, cpu);
-	if (r) {
-		ret = r == IPUSWAP_R_STATE ? -IPUSWAP_R_STATE : ipuswap_fail(idev, r);
-		goto out;
-	}
-	clear_bit(idx, idev->slot_queued);
-	cell = ipuswap_cell_at(idev->hdr, &idev->layout, cpu);
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_CPU | IPUSWAP_NEED_SLOT, cpu, idx, &ret);
+	if (!s)
+		return ret;
+	r = ipuswap_host_self_serve(&s->host, idx, cpu, steal, &held);
+	if (r)
+		return ipuswap_sched_abort(s, r);
+	cell = ipuswap_cell(s, cpu);
 	WRITE_ONCE(cell->host_self, READ_ONCE(cell->host_self) + 1);
-	ipuswap_count(idev, IPUSWAP_ST_SELF);
-	ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
+	ipuswap_count(s, IPUSWAP_ST_SELF);
+	return 0;
 }
 
 /**
@@ -409,20 +462,19 @@ out:
  */
 __bpf_kfunc s32 ipuswap_task_proposed_cpu(s32 idx)
 {
-	struct ipuswap_dev *idev;
-	s32 ret = -1;
+	struct ipuswap_sched *s;
+	s32 ret;
 	u64 seen;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (idev && ipuswap_slot_in_use(idev, idx)) {
-		seen = ipuswap_load(&ipuswap_slot(idev, idx)->home);
-		if (ipuswap_home_valid(seen, idev->layout.nr_cpus) &&
-		    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE)
-			ret = IPUSWAP_HOME_LOC(seen);
-	}
-	rcu_read_unlock();
-	return ret;
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return -1;
+	seen = ipuswap_load(ipuswap_host_home_at(&s->host, idx));
+	if (!ipuswap_home_valid(seen, s->host.l.nr_cpus) ||
+	    IPUSWAP_HOME_STATE(seen) != IPUSWAP_TASK_PROPOSE)
+		return -1;
+	return IPUSWAP_HOME_LOC(seen);
 }
 
 /**
@@ -432,62 +484,48 @@ __bpf_kfunc s32 ipuswap_task_proposed_cpu(s32 idx)
  */
 __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 {
-	struct ipuswap_dev *idev;
+	struct ipuswap_sched *s;
 	struct ipuswap_task *t;
-	u64 seen;
+	u64 held;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || !ipuswap_slot_in_use(idev, idx))
-		goto out;
-	t = ipuswap_slot(idev, idx);
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return;
+	t = ipuswap_slot(s, idx);
 	WRITE_ONCE(t->runtime_ns, READ_ONCE(t->runtime_ns) + runtime_ns);
-	if (ipuswap_home_checked(idev, idx, &t->home, &seen) &&
-	    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT &&
-	    ipuswap_home_stop(&t->home, &seen, idev->layout.nr_cpus) == IPUSWAP_OK)
-		ipuswap_count(idev, IPUSWAP_ST_STOP);
-out:
-	rcu_read_unlock();
+	if (ipuswap_host_stop(&s->host, idx, &held) == IPUSWAP_OK)
+		ipuswap_count(s, IPUSWAP_ST_STOP);
+}
+
+static s32 ipuswap_sched_retract(struct ipuswap_sched *s, s32 idx)
+{
+	enum ipuswap_reason r;
+	u64 held;
+
+	r = ipuswap_host_retract(&s->host, idx, &held);
+	if (r)
+		return ipuswap_sched_abort(s, r);
+	ipuswap_count(s, IPUSWAP_ST_RETRACT);
+	return 0;
 }
 
 /**
  * ipuswap_task_retract - take back a queued or proposed task @idx
  * @idx: slot
  *
- * Return: 0 if it was retracted, -IPUSWAP_R_STATE if it was not queued.
+ * Return: 0 if it was retracted, -IPUSWAP_R_STATE if it was not queued,
+ * or -reason.
  */
 __bpf_kfunc s32 ipuswap_task_retract(s32 idx)
 {
-	struct ipuswap_dev *idev;
-	enum ipuswap_reason r;
-	u64 *home, seen;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	struct ipuswap_sched *s;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (!idev || !ipuswap_slot_in_use(idev, idx))
-		goto out;
-	home = &ipuswap_slot(idev, idx)->home;
-	/* Bounded retry: only the firmware's stage/decline can race us. */
-	for (int tries = 0; tries < 4; tries++) {
-		r = IPUSWAP_R_BAD_WORD;
-		if (!ipuswap_home_checked(idev, idx, home, &seen))
-			continue;
-		r = ipuswap_home_retract(home, &seen, idev->layout.nr_cpus);
-		if (r != IPUSWAP_R_STALE)
-			break;
-	}
-	if (!r)
-		clear_bit(idx, idev->slot_queued);
-	if (r) {
-		ret = r == IPUSWAP_R_STATE ? -IPUSWAP_R_STATE : ipuswap_fail(idev, r);
-		goto out;
-	}
-	ipuswap_count(idev, IPUSWAP_ST_RETRACT);
-	ret = 0;
-out:
-	rcu_read_unlock();
-	return ret;
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	return s ? ipuswap_sched_retract(s, idx) : ret;
 }
 
 /**
@@ -503,50 +541,54 @@ out:
  */
 __bpf_kfunc s32 ipuswap_task_update(s32 idx, struct task_struct *p)
 {
-	s32 was_queued = ipuswap_task_retract(idx);
-	struct ipuswap_dev *idev;
-	s32 ret = -IPUSWAP_R_NO_IPU;
+	struct ipuswap_sched *s;
+	s32 ret;
 
-	rcu_read_lock();
-	idev = ipuswap_sched_dev();
-	if (idev && ipuswap_slot_in_use(idev, idx)) {
-		ipuswap_write_attrs(idev, ipuswap_slot(idev, idx), p);
-		ret = was_queued == 0;
-	}
-	rcu_read_unlock();
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	if (!s)
+		return ret;
+	ret = ipuswap_sched_retract(s, idx) == 0;
+	ipuswap_write_attrs(s, ipuswap_slot(s, idx), p);
 	return ret;
 }
 
 __bpf_kfunc_end_defs();
 
+/* Probe: the counters outlive each attach, for debugfs. */
 int ipuswap_sched_alloc(struct ipuswap_dev *idev)
 {
-	idev->slot_used = bitmap_zalloc(idev->layout.nr_tasks, GFP_KERNEL);
-	idev->slot_queued = bitmap_zalloc(idev->layout.nr_tasks, GFP_KERNEL);
 	idev->stats = alloc_percpu(struct ipuswap_sched_stats);
-	idev->fito_tasks = kvcalloc(idev->layout.nr_tasks, sizeof(*idev->fito_tasks),
-				    GFP_KERNEL);
-	idev->fito_cpu = alloc_percpu(struct ipuswap_fito_cpu);
-	if (!idev->slot_used || !idev->slot_queued || !idev->stats ||
-	    !idev->fito_tasks || !idev->fito_cpu) {
-		ipuswap_sched_free(idev);
-		return -ENOMEM;
-	}
-	return 0;
+	return idev->stats ? 0 : -ENOMEM;
 }
 
+/* Unbind, after remove() waited for a grace period. */
 void ipuswap_sched_free(struct ipuswap_dev *idev)
 {
-	bitmap_free(idev->slot_used);
-	bitmap_free(idev->slot_queued);
+	ipuswap_detach_unbound(idev);
 	free_percpu(idev->stats);
-	kvfree(idev->fito_tasks);
-	free_percpu(idev->fito_cpu);
-	idev->fito_tasks = NULL;
-	idev->fito_cpu = NULL;
-	idev->slot_used = NULL;
-	idev->slot_queued = NULL;
 	idev->stats = NULL;
+}
+
+/**
+ * ipuswap_sched_mode - the attached scheduler's parameters, for debugfs
+ * @idev: the device
+ * @proto: enum ipuswap_proto (PROTO_SWAP when detached)
+ * @agent: enum ipuswap_agent (AGENT_IPU when detached)
+ * @fito_flags: enum ipuswap_fito_flag bits (0 when detached)
+ *
+ * Return: whether a scheduler is attached.
+ */
+bool ipuswap_sched_mode(struct ipuswap_dev *idev, u32 *proto, u32 *agent, u32 *fito_flags)
+{
+	struct ipuswap_sched *s;
+
+	guard(rcu)();
+	s = rcu_dereference(idev->sched);
+	*proto = s ? s->proto : IPUSWAP_PROTO_SWAP;
+	*agent = s ? s->agent : IPUSWAP_AGENT_IPU;
+	*fito_flags = s ? s->fito_flags : 0;
+	return s;
 }
 
 /* Sum of a per-CPU counter of either protocol, for debugfs. */
@@ -556,10 +598,10 @@ u64 ipuswap_sched_sum(struct ipuswap_dev *idev, enum ipuswap_stat_kind kind, int
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
-		struct ipuswap_sched_stats *s = per_cpu_ptr(idev->stats, cpu);
+		struct ipuswap_sched_stats *st = per_cpu_ptr(idev->stats, cpu);
 
-		sum += kind == IPUSWAP_SK_ABORT ? s->aborts[stat] :
-		       kind == IPUSWAP_SK_FITO ? s->fito[stat] : s->count[stat];
+		sum += kind == IPUSWAP_SK_ABORT ? st->aborts[stat] :
+		       kind == IPUSWAP_SK_FITO ? st->fito[stat] : st->count[stat];
 	}
 	return sum;
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests for the swap transitions (kmod/ipuswap_swap.h), the window
- * layout (ipuswap_layout), the PCIe model (fw_pcie) and the staging engine
- * (fw_sched) fed malformed windows. Built with ASan + UBSan; prints TAP.
+ * Unit tests for the swap transitions (kmod/ipuswap_swap.h), the host's
+ * sequences of them (kmod/ipuswap_host.h, which the module's kfuncs run),
+ * the window layout (ipuswap_layout), the PCIe model (fw_pcie) and the
+ * staging engine (fw_sched) fed malformed windows. Built with ASan +
+ * UBSan; prints TAP.
  *
  * Each transition is checked on its success path (new word, *seen) and on
  * every way it can refuse: the refused word must be left exactly as it
@@ -16,7 +18,7 @@
 
 #include "tap.h"
 #include "test_window.h"
-#include "ipuswap_swap.h"
+#include "ipuswap_host.h"
 #include "fw_pcie.h"
 #include "fw_sched.h"
 
@@ -1052,6 +1054,216 @@ static bool t_engine_range_and_stale_hdr(void)
 	return cur_ok;
 }
 
+/* ---- host sequences (ipuswap_host.h) --------------------------------------- */
+
+/* The host's memory as a test sets it; the hooks read and count here. */
+struct th {
+	struct ipuswap_host host;	/* first: the hooks cast back */
+	bool used[NTASK], queued[NTASK], online[NCPU];
+	unsigned int counted[IPUSWAP_NR_REASONS];
+};
+
+static struct th *th_of(const struct ipuswap_host *h)
+{
+	return (struct th *)h;
+}
+
+static bool th_in_use(const struct ipuswap_host *h, __u32 idx)
+{
+	return idx < NTASK && th_of(h)->used[idx];
+}
+
+static bool th_queued(const struct ipuswap_host *h, __u32 idx)
+{
+	return th_of(h)->queued[idx];
+}
+
+static void th_set_queued(const struct ipuswap_host *h, __u32 idx, bool on)
+{
+	th_of(h)->queued[idx] = on;
+}
+
+static bool th_online(const struct ipuswap_host *h, __u32 cpu)
+{
+	return th_of(h)->online[cpu];
+}
+
+static void th_count(const struct ipuswap_host *h, enum ipuswap_reason why)
+{
+	th_of(h)->counted[why]++;
+}
+
+static const struct ipuswap_host_ops th_ops = {
+	.in_use = th_in_use, .queued = th_queued, .set_queued = th_set_queued,
+	.cpu_online = th_online, .count = th_count,
+};
+
+/* A window with every slot in use and HOST at version 1, CPUs online. */
+static struct th *th_new(void)
+{
+	struct th *t = calloc(1, sizeof(*t));
+	struct ipuswap_window_hdr *w = test_window(WIN, NCPU);
+	unsigned int i;
+
+	if (!t || ipuswap_layout(w->region_offset, w->region_size, NCPU, &t->host.l))
+		abort();
+	t->host.win = w;
+	t->host.ops = &th_ops;
+	for (i = 0; i < NTASK; i++) {
+		t->used[i] = true;
+		*ipuswap_host_home_at(&t->host, i) = H(HOST, HOST, NONE, 1);
+	}
+	for (i = 0; i < NCPU; i++)
+		t->online[i] = true;
+	return t;
+}
+
+static void th_free(struct th *t)
+{
+	free(t->host.win);
+	free(t);
+}
+
+#define HOME(t, i)	(*ipuswap_host_home_at(&(t)->host, i))
+#define CELLW(t, c)	(*ipuswap_host_cell_at(&(t)->host, c))
+
+static bool t_host_take(void)
+{
+	struct th *t = th_new();
+	enum ipuswap_reason r;
+	__u64 prop, held = 0;
+
+	/* Success: PROPOSE(1, v9) named by the cell at v9. */
+	HOME(t, 5) = H(PROPOSE, FW, 1, 9);
+	CELLW(t, 1) = C(PROPOSE, 0, 5, 9);
+	t->queued[5] = true;
+	r = ipuswap_host_take(&t->host, 1, 5, true, &prop, &held);
+	EXPECT(!r && held == H(COMMIT, HOST, 1, 10) && HOME(t, 5) == held, "take: %d %#llx",
+	       r, (ull)HOME(t, 5));
+	EXPECT(CELLW(t, 1) == C(COMMIT, 0, 5, 9) && prop == C(PROPOSE, 0, 5, 9), "answer");
+	EXPECT(!t->queued[5], "queued bit kept after take");
+
+	/* The cell names another version: STALE, home untouched. */
+	HOME(t, 5) = H(PROPOSE, FW, 1, 12);
+	CELLW(t, 1) = C(PROPOSE, 0, 5, 11);
+	r = ipuswap_host_take(&t->host, 1, 5, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_STALE && HOME(t, 5) == H(PROPOSE, FW, 1, 12), "moved: %d", r);
+	EXPECT(CELLW(t, 1) == C(ABORT, IPUSWAP_R_STALE, 5, 11), "stale answer");
+
+	/* Another CPU has it: TAKEN; the firmware declined it: DECLINED. */
+	HOME(t, 5) = H(COMMIT, HOST, 2, 13);
+	CELLW(t, 1) = C(PROPOSE, 0, 5, 12);
+	r = ipuswap_host_take(&t->host, 1, 5, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_TAKEN && CELLW(t, 1) == C(ABORT, IPUSWAP_R_TAKEN, 5, 12),
+	       "taken: %d", r);
+	HOME(t, 5) = H(QUEUED, FW, 1, 13);
+	CELLW(t, 1) = C(PROPOSE, 0, 5, 12);
+	r = ipuswap_host_take(&t->host, 1, 5, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_DECLINED && CELLW(t, 1) == C(ABORT, IPUSWAP_R_DECLINED, 5, 12),
+	       "declined: %d", r);
+
+	/* Not allowed: the standing proposal goes back to the runqueue. */
+	HOME(t, 5) = H(PROPOSE, FW, 1, 20);
+	CELLW(t, 1) = C(PROPOSE, 0, 5, 20);
+	r = ipuswap_host_take(&t->host, 1, 5, false, &prop, &held);
+	EXPECT(r == IPUSWAP_R_NOT_ALLOWED && HOME(t, 5) == H(QUEUED, HOST, 1, 21), "not allowed");
+	EXPECT(CELLW(t, 1) == C(ABORT, IPUSWAP_R_NOT_ALLOWED, 5, 20), "not-allowed answer");
+	/* ... but one proposed for another CPU is not ours to decline. */
+	HOME(t, 5) = H(PROPOSE, FW, 2, 22);
+	CELLW(t, 1) = C(PROPOSE, 0, 5, 22);
+	r = ipuswap_host_take(&t->host, 1, 5, false, &prop, &held);
+	EXPECT(r == IPUSWAP_R_NOT_ALLOWED && HOME(t, 5) == H(PROPOSE, FW, 2, 22),
+	       "declined another CPU's proposal");
+
+	/* The cell proposes something else: nothing happens. */
+	CELLW(t, 1) = C(PROPOSE, 0, 6, 22);
+	r = ipuswap_host_take(&t->host, 1, 5, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_NO_PROPOSAL && CELLW(t, 1) == C(PROPOSE, 0, 6, 22), "no proposal");
+
+	/* A garbage home word is repaired to the host's view, and counted. */
+	HOME(t, 7) = 0xdeadbeefcafe00ffULL;
+	CELLW(t, 2) = C(PROPOSE, 0, 7, 0xdeadbeef);
+	t->queued[7] = true;
+	r = ipuswap_host_take(&t->host, 2, 7, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_STALE && HOME(t, 7) == H(QUEUED, HOST, NONE, 0xdeadbef1) &&
+	       t->counted[IPUSWAP_R_BAD_WORD] == 1, "repair: %d %#llx", r, (ull)HOME(t, 7));
+	th_free(t);
+	return cur_ok;
+}
+
+static bool t_host_peek(void)
+{
+	struct th *t = th_new();
+	__u32 idx = 0;
+
+	EXPECT(ipuswap_host_peek(&t->host, 0, &idx) == IPUSWAP_R_NO_PROPOSAL, "empty cell");
+	CELLW(t, 0) = C(PROPOSE, 0, 3, 4);
+	EXPECT(!ipuswap_host_peek(&t->host, 0, &idx) && idx == 3, "proposal");
+	t->used[3] = false;
+	EXPECT(ipuswap_host_peek(&t->host, 0, &idx) == IPUSWAP_R_BAD_INDEX &&
+	       CELLW(t, 0) == C(ABORT, IPUSWAP_R_BAD_INDEX, 3, 4), "slot not in use");
+	CELLW(t, 0) = IPUSWAP_CELL(7, 0, 1, 1);
+	EXPECT(ipuswap_host_peek(&t->host, 0, &idx) == IPUSWAP_R_BAD_WORD && CELLW(t, 0) == 0 &&
+	       t->counted[IPUSWAP_R_BAD_WORD] == 1, "garbage cell");
+	th_free(t);
+	return cur_ok;
+}
+
+static bool t_host_self_serve(void)
+{
+	struct th *t = th_new();
+	__u64 held = 0;
+
+	HOME(t, 1) = H(QUEUED, HOST, NONE, 3);
+	t->queued[1] = true;
+	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, false, &held) &&
+	       held == H(COMMIT, HOST, 0, 4) && !t->queued[1], "queued");
+	EXPECT(ipuswap_host_self_serve(&t->host, 1, 0, false, &held) == IPUSWAP_R_STATE,
+	       "not queued");
+	/* Proposed to online CPU 2: left to it, unless stealing or offline. */
+	HOME(t, 1) = H(PROPOSE, FW, 2, 8);
+	EXPECT(ipuswap_host_self_serve(&t->host, 1, 0, false, &held) == IPUSWAP_R_ELSEWHERE &&
+	       HOME(t, 1) == H(PROPOSE, FW, 2, 8), "left to its CPU");
+	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, true, &held) &&
+	       held == H(COMMIT, HOST, 0, 9), "steal");
+	HOME(t, 1) = H(PROPOSE, FW, 2, 10);
+	t->online[2] = false;
+	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, false, &held) &&
+	       held == H(COMMIT, HOST, 0, 11), "its CPU is offline");
+	/* Proposed to this CPU: simply served. */
+	HOME(t, 1) = H(PROPOSE, FW, 0, 12);
+	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, false, &held), "own proposal");
+	th_free(t);
+	return cur_ok;
+}
+
+static bool t_host_lifecycle(void)
+{
+	struct th *t = th_new();
+	__u64 held = 0;
+
+	HOME(t, 2) = H(FREE, HOST, NONE, 4);
+	EXPECT(!ipuswap_host_create(&t->host, 2, &held) && held == H(HOST, HOST, NONE, 5),
+	       "create");
+	EXPECT(!ipuswap_host_enqueue(&t->host, 2, 99, &held) &&
+	       held == H(QUEUED, HOST, NONE, 6) && t->queued[2], "enqueue, hint out of range");
+	EXPECT(ipuswap_host_enqueue(&t->host, 2, 1, &held) == IPUSWAP_R_STATE &&
+	       t->queued[2], "enqueue twice");
+	EXPECT(!ipuswap_host_retract(&t->host, 2, &held) && held == H(HOST, HOST, NONE, 7) &&
+	       !t->queued[2], "retract");
+	EXPECT(ipuswap_host_retract(&t->host, 2, &held) == IPUSWAP_R_STATE, "retract twice");
+	EXPECT(ipuswap_host_stop(&t->host, 2, &held) == IPUSWAP_R_STATE, "stop of HOST");
+	HOME(t, 2) = H(COMMIT, HOST, 3, 9);
+	EXPECT(!ipuswap_host_stop(&t->host, 2, &held) && held == H(HOST, HOST, NONE, 10), "stop");
+	/* Destroy takes any word back, garbage included. */
+	HOME(t, 2) = 0x1234567800ff00ffULL;
+	t->queued[2] = true;
+	EXPECT(!ipuswap_host_destroy(&t->host, 2) && HOME(t, 2) == H(FREE, HOST, NONE, 0x1234567a) &&
+	       !t->queued[2], "destroy garbage: %#llx", (ull)HOME(t, 2));
+	th_free(t);
+	return cur_ok;
+}
+
 /* Every reason either protocol can count has its own name. */
 static bool t_reason_names(void)
 {
@@ -1083,6 +1295,10 @@ static const struct tap_test tests[] = {
 	{ "BAD_WORD: every transition refuses malformed words", t_bad_word },
 	{ "ipuswap_cell_valid and malformed cells refused", t_cell_valid },
 	{ "repair: invalid home/cell words -> host view, valid refused", t_repair },
+	{ "host take: commit, stale/taken/declined answers, not allowed, repair", t_host_take },
+	{ "host peek: garbage repaired, slot not in use answered", t_host_peek },
+	{ "host self-serve: left to an online CPU unless stealing", t_host_self_serve },
+	{ "host create/enqueue/retract/stop/destroy and the queued bit", t_host_lifecycle },
 	{ "reason names: one per reason, none shared", t_reason_names },
 	{ "ipuswap_layout: sizes, limits, cache-aligned stride", t_layout },
 	{ "fw_pcie: latencies, several in flight, bulk bandwidth, scale", t_pcie_model },

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The twin's host side: what scx_ipuswap + ipuswap.ko do on each CPU,
- * reduced to the transitions, plus the ghost checks.
+ * The twin's host side: what scx_ipuswap does on each CPU, driving the
+ * module's own host sequences (kmod/ipuswap_host.h: peek, take, self-serve,
+ * enqueue, retract, stop, create, destroy), plus the ghost checks. Only
+ * the host's memory is the twin's: its runqueue, which slots it offered
+ * (struct ttask.queued), the allowed-CPU masks.
  *
- * Per emulated CPU, one step is: dispatch (take the cell's proposal, else
- * self-serve from the host's own runqueue a bounded number of times; never
- * wait for the firmware), run the task briefly, then stop it and either
- * re-enqueue it or block it. Other host CPUs retract queued tasks now and
- * then and change attributes of tasks they own.
+ * Per emulated CPU, one step is: dispatch (peek and take the cell's
+ * proposal, else self-serve from the host's own runqueue a bounded number
+ * of times; never wait for the firmware), run the task briefly, then stop
+ * it and either re-enqueue it or block it. Other host CPUs retract queued
+ * tasks now and then and change attributes of tasks they own.
  *
  * Ghost rules. A task's ghost `where` names its one place: owned by a host
  * thread (HOST), in the runqueue (QUEUED), or running on CPU c (RUN+c).
@@ -25,7 +28,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "ipuswap_swap.h"
+#include "ipuswap_host.h"
 #include "twin.h"
 
 #define MAX_REPORTS	20
@@ -72,6 +75,55 @@ static const char *where_str(int w, char *buf, size_t n)
 static __u64 *home_of(struct twin *tw, uint32_t idx)
 {
 	return &ipuswap_task_at(tw->win, &tw->l, idx)->home;
+}
+
+/* ---- the host's memory, as the shared host sequences see it --------------- */
+
+static struct hctx *hctx_of(const struct ipuswap_host *host)
+{
+	return (struct hctx *)((char *)host - offsetof(struct hctx, host));
+}
+
+static bool th_in_use(const struct ipuswap_host *host, __u32 idx)
+{
+	return idx < hctx_of(host)->tw->cfg.tasks;	/* all created at start */
+}
+
+static bool th_queued(const struct ipuswap_host *host, __u32 idx)
+{
+	return atomic_load(&hctx_of(host)->tw->t[idx].queued);
+}
+
+static void th_set_queued(const struct ipuswap_host *host, __u32 idx, bool on)
+{
+	atomic_store(&hctx_of(host)->tw->t[idx].queued, on);
+}
+
+static bool th_cpu_online(const struct ipuswap_host *host, __u32 cpu)
+{
+	(void)host;
+	(void)cpu;
+	return true;			/* the twin's CPUs never go offline */
+}
+
+static void th_count(const struct ipuswap_host *host, enum ipuswap_reason why)
+{
+	if (why == IPUSWAP_R_BAD_WORD)
+		hctx_of(host)->st.repairs++;
+}
+
+static const struct ipuswap_host_ops twin_host_ops = {
+	.in_use = th_in_use,
+	.queued = th_queued,
+	.set_queued = th_set_queued,
+	.cpu_online = th_cpu_online,
+	.count = th_count,
+};
+
+static void host_init(struct hctx *h)
+{
+	h->host = (struct ipuswap_host){ .win = h->tw->win, .l = h->tw->l,
+					 .ops = &twin_host_ops };
 }
 
 static __u64 *cell_of(struct twin *tw, uint32_t cpu)
@@ -202,12 +254,12 @@ static void claim(struct hctx *h, uint32_t idx, uint32_t cpu, uint64_t now)
 
 /* ---- transitions the host performs ---------------------------------------- */
 
-static void enqueue(struct hctx *h, uint32_t idx, __u64 held, uint32_t hint)
+static void enqueue(struct hctx *h, uint32_t idx, uint32_t hint)
 {
 	struct twin *tw = h->tw;
 	struct ttask *g = &tw->t[idx];
 	uint32_t gen = atomic_load(&g->qgen);
-	__u64 seen = held;
+	__u64 seen = 0;
 	uint64_t t0, t1;
 	enum ipuswap_reason r;
 
@@ -216,14 +268,14 @@ static void enqueue(struct hctx *h, uint32_t idx, __u64 held, uint32_t hint)
 	atomic_store(&g->enq_ns, twin_now());
 	ghost_move(tw, idx, G_HOST, G_QUEUED, "enqueue of");
 	t0 = twin_now();
-	r = ipuswap_home_enqueue(home_of(tw, idx), &seen, tw->l.nr_cpus,
-			    (__u16)(hint < tw->l.nr_cpus ? hint : IPUSWAP_LOC_NONE));
+	r = ipuswap_host_enqueue(&h->host, idx, hint, &seen);
 	t1 = twin_now();
 	hist_add(&h->st.h_enq, t1 - t0);
 	h->st.enq++;
 	if (r != IPUSWAP_OK) {
-		VIOL(tw, "enqueue of owned task %u failed (%d): home %#llx, held %#llx",
-		     idx, r, (unsigned long long)seen, (unsigned long long)held);
+		VIOL(tw, "enqueue of owned task %u failed (%s): home %#llx", idx,
+		     ipuswap_reason_name(r),
+		     (unsigned long long)__atomic_load_n(home_of(tw, idx), __ATOMIC_ACQUIRE));
 		return;
 	}
 	q_push(tw, idx, gen);
@@ -268,7 +320,7 @@ static void change_attrs(struct hctx *h, uint32_t idx)
 	h->st.attr_changes++;
 }
 
-static void block(struct hctx *h, uint32_t idx, __u64 held)
+static void block(struct hctx *h, uint32_t idx)
 {
 	struct twin *tw = h->tw;
 	struct blocked *b = &tw->bl;
@@ -276,7 +328,7 @@ static void block(struct hctx *h, uint32_t idx, __u64 held)
 	pthread_mutex_lock(&b->lock);
 	if (b->n < b->cap)
 		b->e[b->n++] = (struct bent){ idx, twin_now() +
-					     rng_below(&h->rng, 200000), held };
+					     rng_below(&h->rng, 200000) };
 	else
 		VIOL(tw, "blocked list overflow");
 	pthread_mutex_unlock(&b->lock);
@@ -307,7 +359,7 @@ static void wake_due(struct hctx *h)
 	for (i = 0; i < n; i++) {
 		if (tw->cfg.churn && rng_chance(&h->rng, 100))
 			change_attrs(h, got[i].idx);
-		enqueue(h, got[i].idx, got[i].word, IPUSWAP_LOC_NONE);
+		enqueue(h, got[i].idx, IPUSWAP_LOC_NONE);
 	}
 }
 
@@ -315,28 +367,25 @@ static void wake_due(struct hctx *h)
 static void retract_random(struct hctx *h)
 {
 	struct twin *tw = h->tw;
-	uint32_t idx = rng_below(&h->rng, tw->cfg.tasks), tries;
-	__u64 *home = home_of(tw, idx), seen = __atomic_load_n(home, __ATOMIC_ACQUIRE);
-	enum ipuswap_reason r = IPUSWAP_R_STATE;
+	uint32_t idx = rng_below(&h->rng, tw->cfg.tasks);
+	enum ipuswap_reason r;
 	uint64_t t0, t1;
+	__u64 seen;
 
 	/*
-	 * No filtering here: the transition itself must refuse a task that is
-	 * not in the runqueue (STATE), and a lost race hands back the word.
+	 * No filtering here: the sequence itself must refuse a task that is
+	 * not in the runqueue (STATE), and retry a race with the firmware.
 	 */
-	for (tries = 0; tries < 3; tries++) {
-		t0 = twin_now();
-		r = ipuswap_home_retract(home, &seen, tw->l.nr_cpus);
-		t1 = twin_now();
+	t0 = twin_now();
+	r = ipuswap_host_retract(&h->host, idx, &seen);
+	t1 = twin_now();
+	if (r != IPUSWAP_R_STATE)
+		hist_add(&h->st.h_retract, t1 - t0);
+	if (r != IPUSWAP_OK) {
 		if (r != IPUSWAP_R_STATE)
-			hist_add(&h->st.h_retract, t1 - t0);
-		if (r != IPUSWAP_R_STALE)
-			break;
-		/* The firmware staged or declined it meanwhile: try that word. */
-		h->st.retract_fail++;
-	}
-	if (r != IPUSWAP_OK)
+			h->st.retract_fail++;
 		return;
+	}
 	h->st.retracts++;
 	ghost_move(tw, idx, G_QUEUED, G_HOST, "retract of");
 	atomic_fetch_add(&tw->t[idx].retr, 1);
@@ -344,97 +393,65 @@ static void retract_random(struct hctx *h)
 	atomic_fetch_add(&tw->t[idx].qgen, 1);
 	if (rng_below(&h->rng, 2)) {
 		change_attrs(h, idx);
-		enqueue(h, idx, seen, IPUSWAP_LOC_NONE);
+		enqueue(h, idx, IPUSWAP_LOC_NONE);
 	} else {
-		block(h, idx, seen);
+		block(h, idx);
 	}
-}
-
-static void answer(struct hctx *h, __u64 *cell, __u64 cw, enum ipuswap_reason why)
-{
-	__u64 seen = cw;
-
-	if (ipuswap_cell_answer(cell, &seen, h->tw->l.nr_tasks, why))
-		h->st.answer_fail++;	/* the firmware withdrew it first */
-	else
-		h->st.answers++;
 }
 
 /*
- * REFLECT + COMMIT on the proposal in the cell. Returns the task index, or
- * -1 with the cell answered ABORT(reason).
+ * Dispatch from the cell: peek, REFLECT on the host's own mask, take.
+ * Returns the task index, or -1 (the sequence answered the cell ABORT, or
+ * there was no valid proposal). A take must commit exactly the version the
+ * cell named: COMMIT(cpu) at that version + 1.
  */
-static int take(struct hctx *h, uint32_t cpu, __u64 cw, __u64 *held)
+static int take(struct hctx *h, uint32_t cpu, __u64 *held)
 {
 	struct twin *tw = h->tw;
-	__u64 *cell = cell_of(tw, cpu), *home, pre, seen;
-	uint32_t idx, ver;
 	enum ipuswap_reason r;
+	__u64 prop, seen, want;
 	uint64_t t0, t1;
+	uint32_t idx;
+	bool allowed;
 
-	if (!ipuswap_cell_valid(cw, tw->l.nr_tasks)) {
-		/* Not a proposal: the host's view of its own cell is "none". */
+	r = ipuswap_host_peek(&h->host, cpu, &idx);
+	if (r == IPUSWAP_R_BAD_WORD || r == IPUSWAP_R_BAD_INDEX)
 		h->st.bad_cell++;
-		seen = cw;
-		if (!ipuswap_cell_repair(cell, &seen, tw->l.nr_tasks))
-			h->st.repairs++;
+	if (r)
 		return -1;
-	}
-	idx = IPUSWAP_CELL_IDX(cw);
-	ver = IPUSWAP_CELL_VER(cw);
-	home = home_of(tw, idx);
-	pre = __atomic_load_n(home, __ATOMIC_ACQUIRE);
-	seen = pre;
 	/*
-	 * Reflect against our own truth. The mask only changes while another
-	 * CPU owns the task, which moves the version: a mask read between two
-	 * equal loads of the home word belongs to that version (a seqlock).
-	 * If the task moved, the take below fails as stale anyway.
+	 * Reflect against our own truth, read after the cell: the mask only
+	 * changes while another CPU owns the task, which moves its version,
+	 * so a mask older than the proposal fails the take as stale.
 	 */
-	if (idx < tw->cfg.tasks && !host_allowed(tw, idx, cpu) &&
-	    __atomic_load_n(home, __ATOMIC_ACQUIRE) == pre &&
-	    IPUSWAP_HOME_STATE(pre) == IPUSWAP_TASK_PROPOSE &&
-	    IPUSWAP_HOME_VER(pre) == ver && IPUSWAP_HOME_LOC(pre) == cpu) {
-		/* Refuse, and give the task back to the runqueue. */
-		ipuswap_home_decline(home, &seen, tw->l.nr_cpus, IPUSWAP_OWNER_HOST);
-		h->st.not_allowed++;
-		h->st.take_fail[IPUSWAP_R_NOT_ALLOWED]++;
-		answer(h, cell, cw, IPUSWAP_R_NOT_ALLOWED);
-		return -1;
-	}
+	allowed = host_allowed(tw, idx, cpu);
 	t0 = twin_now();
-	r = ipuswap_home_take(home, &seen, tw->l.nr_cpus, cpu, ver);
+	r = ipuswap_host_take(&h->host, cpu, idx, allowed, &prop, &seen);
 	t1 = twin_now();
 	hist_add(&h->st.h_take, t1 - t0);
+	if (r == IPUSWAP_R_NO_PROPOSAL)
+		return -1;	/* withdrawn between peek and take */
+	h->st.answers++;
 	if (r == IPUSWAP_OK) {
 		struct ttask *g = &tw->t[idx];
 
-		if (IPUSWAP_HOME_VER(pre) != ver ||
-		    IPUSWAP_HOME_STATE(pre) != IPUSWAP_TASK_PROPOSE ||
-		    IPUSWAP_HOME_LOC(pre) != cpu)
-			VIOL(tw, "take of task %u on cpu %u succeeded on word %#llx "
-			     "for cell version %u", idx, cpu,
-			     (unsigned long long)pre, ver);
-		if (idx >= tw->cfg.tasks) {
-			VIOL(tw, "took task slot %u that the host never created", idx);
-			return -1;
-		}
+		want = IPUSWAP_HOME(IPUSWAP_TASK_COMMIT, IPUSWAP_OWNER_HOST, cpu,
+				    IPUSWAP_CELL_VER(prop) + 1);
+		if (seen != want)
+			VIOL(tw, "take of task %u on cpu %u produced word %#llx for cell "
+			     "version %u (want %#llx)", idx, cpu,
+			     (unsigned long long)seen, IPUSWAP_CELL_VER(prop),
+			     (unsigned long long)want);
 		claim(h, idx, cpu, t1);
-		if (atomic_load(&g->staged_ver) == ver)
+		if (atomic_load(&g->staged_ver) == IPUSWAP_CELL_VER(prop))
 			hist_add(&h->st.h_declat, t1 - atomic_load(&g->staged_ns));
 		h->st.takes++;
-		answer(h, cell, cw, IPUSWAP_OK);
 		*held = seen;
 		return (int)idx;
 	}
-	/* Tell the firmware what happened instead, as precisely as we know. */
-	if (r == IPUSWAP_R_STALE && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT)
-		r = IPUSWAP_R_TAKEN;
-	else if (r == IPUSWAP_R_STALE && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_QUEUED &&
-		 IPUSWAP_HOME_OWNER(seen) == IPUSWAP_OWNER_FW)
-		r = IPUSWAP_R_DECLINED;
+	if (r == IPUSWAP_R_NOT_ALLOWED)
+		h->st.not_allowed++;
 	h->st.take_fail[r]++;
-	answer(h, cell, cw, r);
 	return -1;
 }
 
@@ -443,12 +460,12 @@ static int self_serve(struct hctx *h, uint32_t cpu, __u64 *held)
 {
 	struct twin *tw = h->tw;
 	struct qent e;
-	unsigned int k, retry;
+	unsigned int k;
 
 	for (k = 0; k < TWIN_SELF_TRIES; k++) {
-		__u64 *home, seen;
-		enum ipuswap_reason r = IPUSWAP_R_STATE;
-		uint64_t t0, t1 = 0;
+		enum ipuswap_reason r;
+		uint64_t t0, t1;
+		__u64 seen;
 
 		if (!q_pop(tw, &e))
 			return -1;
@@ -459,21 +476,17 @@ static int self_serve(struct hctx *h, uint32_t cpu, __u64 *held)
 			q_push(tw, e.idx, e.gen);	/* some other CPU's */
 			continue;
 		}
-		home = home_of(tw, e.idx);
-		seen = __atomic_load_n(home, __ATOMIC_ACQUIRE);
-		/* Unfiltered too: running or retracted tasks must be refused. */
-		for (retry = 0; retry < 3; retry++) {
-			t0 = twin_now();
-			r = ipuswap_home_self_serve(home, &seen, tw->l.nr_cpus, cpu);
-			t1 = twin_now();
+		/* Unfiltered: running or retracted tasks must be refused. */
+		t0 = twin_now();
+		r = ipuswap_host_self_serve(&h->host, e.idx, cpu, true, &seen);
+		t1 = twin_now();
+		if (r != IPUSWAP_R_STATE)
+			hist_add(&h->st.h_self, t1 - t0);
+		if (r != IPUSWAP_OK) {
 			if (r != IPUSWAP_R_STATE)
-				hist_add(&h->st.h_self, t1 - t0);
-			if (r != IPUSWAP_R_STALE)
-				break;
-			h->st.self_fail++;
-		}
-		if (r != IPUSWAP_OK)
+				h->st.self_fail++;
 			continue;	/* claimed by someone else */
+		}
 		claim(h, e.idx, cpu, t1);
 		h->st.self++;
 		*held = seen;
@@ -498,8 +511,8 @@ static bool cpu_step(struct hctx *h, uint32_t cpu)
 	struct twin *tw = h->tw;
 	const struct twin_cfg *cfg = &tw->cfg;
 	bool drain = atomic_load(&tw->draining);
-	__u64 cw, held = 0, seen;
-	int idx = -1;
+	__u64 held = 0, seen;
+	int idx;
 	int32_t me;
 	uint32_t roll;
 
@@ -510,10 +523,7 @@ static bool cpu_step(struct hctx *h, uint32_t cpu)
 		retract_random(h);
 
 	/* Dispatch: our cell first, then our own queue. */
-	cw = __atomic_load_n(cell_of(tw, cpu), __ATOMIC_ACQUIRE);
-	if (IPUSWAP_CELL_STATE(cw) == IPUSWAP_CELL_PROPOSE ||
-	    !ipuswap_cell_valid(cw, tw->l.nr_tasks))
-		idx = take(h, cpu, cw, &held);
+	idx = take(h, cpu, &held);
 	if (idx < 0 && (cfg->self_serve || drain))
 		idx = self_serve(h, cpu, &held);
 	if (idx < 0) {
@@ -527,10 +537,10 @@ static bool cpu_step(struct hctx *h, uint32_t cpu)
 		spin_ns(rng_below(&h->rng, cfg->run_max_ns + 1));
 	check_held(h, (uint32_t)idx, held, "while running");
 
-	seen = held;
-	if (ipuswap_home_stop(home_of(tw, (uint32_t)idx), &seen, tw->l.nr_cpus)) {
+	if (ipuswap_host_stop(&h->host, (uint32_t)idx, &seen)) {
 		VIOL(tw, "stop of running task %d failed: home %#llx", idx,
-		     (unsigned long long)seen);
+		     (unsigned long long)__atomic_load_n(home_of(tw, (uint32_t)idx),
+							 __ATOMIC_ACQUIRE));
 		return true;
 	}
 	h->st.stops++;
@@ -546,15 +556,15 @@ static bool cpu_step(struct hctx *h, uint32_t cpu)
 	}
 	roll = cfg->churn ? rng_below(&h->rng, 100) : 0;
 	if (roll < 65) {
-		enqueue(h, (uint32_t)idx, seen, cpu);
+		enqueue(h, (uint32_t)idx, cpu);
 	} else if (roll < 90) {
-		block(h, (uint32_t)idx, seen);
+		block(h, (uint32_t)idx);
 	} else if (roll < 97) {
 		change_attrs(h, (uint32_t)idx);
-		enqueue(h, (uint32_t)idx, seen, cpu);
+		enqueue(h, (uint32_t)idx, cpu);
 	} else {
 		change_attrs(h, (uint32_t)idx);
-		block(h, (uint32_t)idx, seen);
+		block(h, (uint32_t)idx);
 	}
 	return true;
 }
@@ -567,6 +577,7 @@ void *twin_host_thread(void *arg)
 	uint32_t c;
 	bool any;
 
+	host_init(h);
 	while (!atomic_load_explicit(&tw->host_stop, memory_order_relaxed)) {
 		any = false;
 		for (c = h->cpu_first; c < h->cpu_first + h->cpu_count; c++)
@@ -662,12 +673,14 @@ void twin_create_tasks(struct twin *tw, uint64_t *rng)
 	struct hctx boot = { .tw = tw, .rng = *rng };
 	uint32_t idx;
 
+	host_init(&boot);
 	for (idx = 0; idx < tw->cfg.tasks; idx++) {
-		__u64 *home = home_of(tw, idx), seen = __atomic_load_n(home, __ATOMIC_ACQUIRE);
 		struct ipuswap_task *t = ipuswap_task_at(tw->win, &tw->l, idx);
+		__u64 seen = __atomic_load_n(&t->home, __ATOMIC_ACQUIRE);
 
 		atomic_store(&tw->t[idx].where, G_HOST);
-		if (ipuswap_home_create(home, &seen, tw->l.nr_cpus)) {
+		if (IPUSWAP_HOME_STATE(seen) != IPUSWAP_TASK_FREE ||
+		    ipuswap_host_create(&boot.host, idx, &seen)) {
 			VIOL(tw, "create of task %u failed: %#llx", idx,
 			     (unsigned long long)seen);
 			continue;
@@ -687,7 +700,7 @@ void twin_create_tasks(struct twin *tw, uint64_t *rng)
 						 __ATOMIC_RELAXED);
 			__atomic_store_n(&t->weight, 100, __ATOMIC_RELAXED);
 		}
-		enqueue(&boot, idx, seen, IPUSWAP_LOC_NONE);
+		enqueue(&boot, idx, IPUSWAP_LOC_NONE);
 	}
 	*rng = boot.rng;
 }
@@ -729,9 +742,11 @@ void twin_monitor(struct twin *tw)
 /* Everything stopped: every task parked, owned by the host, then freed. */
 void twin_final_check(struct twin *tw)
 {
+	struct hctx fin = { .tw = tw };
 	uint32_t idx, live = 0, c;
 	char buf[32];
 
+	host_init(&fin);
 	for (idx = 0; idx < tw->cfg.tasks; idx++) {
 		struct ttask *g = &tw->t[idx];
 		__u64 *home = home_of(tw, idx), seen = __atomic_load_n(home, __ATOMIC_ACQUIRE);
@@ -745,7 +760,7 @@ void twin_final_check(struct twin *tw)
 			continue;
 		}
 		ghost_counts(tw, idx, "final state of");
-		if (ipuswap_home_destroy(home, &seen, tw->l.nr_cpus))
+		if (ipuswap_host_destroy(&fin.host, idx))
 			VIOL(tw, "destroy of task %u failed: %#llx", idx,
 			     (unsigned long long)seen);
 	}

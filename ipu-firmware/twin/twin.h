@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * ipuswap-twin: the native twin of the swap protocol. The real fw_sched
- * engine runs on firmware threads against a host driver of the same
- * transitions (ipuswap_swap.h) on one thread per emulated host CPU, in one
+ * engine runs on firmware threads against the module's own host sequences
+ * (ipuswap_host.h) driven by one thread per emulated host CPU, in one
  * process, over one aligned window laid out by ipuswap_layout().
  *
  * The harness keeps ghost state next to each task (never in the window and
@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ipuswap_wire.h"
+#include "ipuswap_host.h"
 #include "fw_pcie.h"
 #include "fw_sched.h"
 
@@ -100,6 +100,7 @@ struct ttask {
 	/* What the host scheduler itself knows (a kernel knows this). */
 	_Atomic uint32_t qgen;		/* bumped when it leaves the runqueue */
 	_Atomic uint64_t mask[TWIN_MASK_WORDS];	/* allowed CPUs */
+	_Atomic bool queued;		/* offered, nobody claimed it since */
 	/* Ghost: checks and measurements only. */
 	_Atomic int where;
 	_Atomic uint64_t enq, disp, retr;
@@ -121,10 +122,10 @@ struct hostq {
 	uint32_t cap, head, n;
 };
 
-/* Tasks that blocked, with the home word they were left at. */
+/* Tasks that blocked, and when they wake. */
 struct blocked {
 	pthread_mutex_t lock;
-	struct bent { uint32_t idx; uint64_t wake_ns; uint64_t word; } *e;
+	struct bent { uint32_t idx; uint64_t wake_ns; } *e;
 	uint32_t n, cap;
 };
 
@@ -143,7 +144,9 @@ struct hstats {
 
 struct twin;
 
+/* One host thread; its host view carries the hooks' context (host.c). */
 struct hctx {
+	struct ipuswap_host host;
 	struct twin *tw;
 	pthread_t thr;
 	unsigned int id;
