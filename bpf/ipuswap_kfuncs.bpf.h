@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * kfuncs exported by ipuswap.ko for BPF_PROG_TYPE_STRUCT_OPS programs.
+ * kfuncs exported by ipuswap.ko for sched_ext_ops struct_ops programs (the
+ * module's kfunc set filter refuses any other program).
  *
  * They are strong (not __weak) on purpose: libbpf resolves them from the
  * module's BTF (/sys/kernel/btf/ipuswap) at load time, so the scheduler

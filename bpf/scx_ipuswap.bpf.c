@@ -102,6 +102,10 @@
  *
  * What the kfuncs' reasons make us do (-enum ipuswap_reason)
  *
+ *   Every kfunc: -NO_IPU means no IPU bound or no scheduler attached (the
+ *   device was unbound under us); -BAD_ARG a CPU or slot the attach does
+ *   not have (the module counts it). Beyond that:
+ *
  *   task_enqueue   -STATE: still COMMIT (sched_ext dropped a dispatch of
  *                  it, so it never stopped): stop it, enqueue again. Any
  *                  other reason: FALLBACK_DSQ.
@@ -113,11 +117,13 @@
  *                  and falls through to self-serve; the module has answered
  *                  the cell.
  *   task_self_serve, fito_self_serve
- *                  0: run it here. -NO_IPU: the device went away, the task
- *                  is the host's alone: run it here too (counted fallback).
- *                  -STATE / -NOT_RUNNABLE: no longer queued: drop the
- *                  entry. Anything else (proposed to another CPU, a word
- *                  the host could not act on this time): keep it queued.
+ *                  0: run it here. -NO_IPU: the task is the host's alone
+ *                  now: run it here too (counted fallback). -STATE,
+ *                  -NOT_RUNNABLE: no longer queued, and -BAD_ARG: the slot
+ *                  is gone: drop the entry. -ELSEWHERE: proposed to another
+ *                  CPU: keep it queued and kick that CPU. Anything else (a
+ *                  word the host could not act on this time): keep it
+ *                  queued.
  *   fito_commit    0: run it. 1: an enforced stale decision for a task that
  *                  is not queued: dispatched as fito's unvalidated model
  *                  does, sched_ext drops it, and this CPU looks further.

@@ -6,7 +6,7 @@
  *
  *  - a fork/exit storm: task_create, task_destroy (init_task, exit_task);
  *  - two threads waking each other through pipes: enqueue, take,
- *    self_serve, stop (swap), fito_enqueue/request/commit/serve_local/
+ *    self_serve, stop (swap), fito_enqueue/request/commit/self_serve/
  *    dequeue (fito);
  *  - a thread moving those two between CPU sets and nice levels:
  *    task_update, task_retract / fito_update (set_cpumask, set_weight).
