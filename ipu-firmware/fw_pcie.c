@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ipuswap_atomic.h"
 #include "fw_pcie.h"
 
 void fw_pcie_cfg_default(struct fw_pcie_cfg *cfg)
@@ -281,7 +282,7 @@ void fw_pcie_copy_in(void *dst, const void *src, size_t len)
 	size_t i;
 
 	for (i = 0; i < len / 8; i++)
-		d[i] = __atomic_load_n(&s[i], __ATOMIC_ACQUIRE);
+		d[i] = ipuswap_load_acquire(&s[i]);
 }
 
 struct sync_read {
@@ -321,7 +322,7 @@ __u64 fw_pcie_read64(struct fw_pcie *p, const __u64 *src)
 
 void fw_pcie_write64(struct fw_pcie *p, __u64 *dst, __u64 v)
 {
-	__atomic_store_n(dst, v, __ATOMIC_RELEASE);
+	ipuswap_store_release(dst, v);
 	p->stats.writes++;
 	p->now = fw_pcie_clock();
 	advance_to(p, p->now + (uint64_t)p->write_ns);
