@@ -143,7 +143,9 @@ __bpf_kfunc void ipuswap_detach(void)
 }
 
 /**
- * ipuswap_fw_liveness - the firmware's liveness counter, 0 without an IPU
+ * ipuswap_fw_liveness - the firmware's liveness counter
+ *
+ * Return: hdr.fw_liveness, 0 without an IPU.
  */
 __bpf_kfunc u64 ipuswap_fw_liveness(void)
 {
@@ -156,6 +158,9 @@ __bpf_kfunc u64 ipuswap_fw_liveness(void)
 
 /**
  * ipuswap_fw_alive - whether the firmware's liveness counter still advances
+ *
+ * Return: true while it advances (the module's liveness watch), false
+ * without an IPU.
  */
 __bpf_kfunc bool ipuswap_fw_alive(void)
 {
