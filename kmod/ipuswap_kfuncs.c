@@ -14,10 +14,12 @@
  * wire check) is a separate word so that the wire check, which borrows
  * the region, excludes attach and is excluded by it.
  *
- * Attach is sleepable (sched_ext's ops.init is); the other kfuncs run in
- * sched_ext callbacks, often under a runqueue lock: they never sleep,
- * never wait for the IPU and only touch local memory plus, at attach and
- * detach, one posted doorbell write. With no IPU bound they say so.
+ * Attach is sleepable (sched_ext's ops.init is), and waits for a grace
+ * period so that nothing of the previous attach still writes the region it
+ * resets. The other kfuncs run in sched_ext callbacks, often under a
+ * runqueue lock: they never sleep, never wait for the IPU and only touch
+ * local memory plus, at attach and detach, one posted doorbell write. With
+ * no IPU bound they say so.
  */
 #include <linux/bpf.h>
 #include <linux/btf.h>
@@ -70,8 +72,8 @@ __bpf_kfunc_start_defs();
  *	   binary running on the host through /dev/ipuswap)
  * @fito_flags: enum ipuswap_fito_flag bits, PROTO_FITO only
  *
- * Sleepable (KF_SLEEPABLE): the context is allocated here; call it from
- * ops.init.
+ * Sleepable (KF_SLEEPABLE): the context is allocated here, and the last
+ * detach's stragglers are waited for; call it from ops.init.
  *
  * Return: 0; -EINVAL for an unknown protocol, agent or flag; -ENODEV when
  * no IPU with a valid window is bound (or it was unbound meanwhile);
@@ -102,6 +104,11 @@ __bpf_kfunc s32 ipuswap_attach(u32 proto, u32 agent, u32 fito_flags)
 			      fito_flags);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	/*
+	 * A kfunc that raced the last detach may still be writing the region
+	 * through the old context; let it finish before the reset below.
+	 */
+	synchronize_rcu();
 	scoped_guard(rcu) {
 		/* Sized for the device we looked at: still the bound one? */
 		idev = rcu_dereference(ipuswap_current);
