@@ -363,13 +363,26 @@ static void wake_due(struct hctx *h)
 	}
 }
 
+/*
+ * The outcome of a claim begun at @t0 (retract, self-serve): timed unless
+ * the task simply was not queued (STATE), failures counted in @fail.
+ */
+static bool claimed(enum ipuswap_reason r, uint64_t t0, struct hist *hist, uint64_t *fail)
+{
+	if (r != IPUSWAP_R_STATE)
+		hist_add(hist, twin_now() - t0);
+	if (r != IPUSWAP_OK && r != IPUSWAP_R_STATE)
+		(*fail)++;
+	return r == IPUSWAP_OK;
+}
+
 /* Another CPU dequeues a queued task (it blocked, or its affinity changes). */
 static void retract_random(struct hctx *h)
 {
 	struct twin *tw = h->tw;
 	uint32_t idx = rng_below(&h->rng, tw->cfg.tasks);
 	enum ipuswap_reason r;
-	uint64_t t0, t1;
+	uint64_t t0;
 	__u64 seen;
 
 	/*
@@ -378,14 +391,8 @@ static void retract_random(struct hctx *h)
 	 */
 	t0 = twin_now();
 	r = ipuswap_host_retract(&h->host, idx, &seen);
-	t1 = twin_now();
-	if (r != IPUSWAP_R_STATE)
-		hist_add(&h->st.h_retract, t1 - t0);
-	if (r != IPUSWAP_OK) {
-		if (r != IPUSWAP_R_STATE)
-			h->st.retract_fail++;
+	if (!claimed(r, t0, &h->st.h_retract, &h->st.retract_fail))
 		return;
-	}
 	h->st.retracts++;
 	ghost_move(tw, idx, G_QUEUED, G_HOST, "retract of");
 	atomic_fetch_add(&tw->t[idx].retr, 1);
@@ -464,7 +471,7 @@ static int self_serve(struct hctx *h, uint32_t cpu, __u64 *held)
 
 	for (k = 0; k < TWIN_SELF_TRIES; k++) {
 		enum ipuswap_reason r;
-		uint64_t t0, t1;
+		uint64_t t0;
 		__u64 seen;
 
 		if (!q_pop(tw, &e))
@@ -479,15 +486,9 @@ static int self_serve(struct hctx *h, uint32_t cpu, __u64 *held)
 		/* Unfiltered: running or retracted tasks must be refused. */
 		t0 = twin_now();
 		r = ipuswap_host_self_serve(&h->host, e.idx, cpu, true, &seen);
-		t1 = twin_now();
-		if (r != IPUSWAP_R_STATE)
-			hist_add(&h->st.h_self, t1 - t0);
-		if (r != IPUSWAP_OK) {
-			if (r != IPUSWAP_R_STATE)
-				h->st.self_fail++;
+		if (!claimed(r, t0, &h->st.h_self, &h->st.self_fail))
 			continue;	/* claimed by someone else */
-		}
-		claim(h, e.idx, cpu, t1);
+		claim(h, e.idx, cpu, twin_now());
 		h->st.self++;
 		*held = seen;
 		return (int)e.idx;
