@@ -19,7 +19,8 @@
  * are returned, never written.
  *
  * Nothing here sleeps or waits for the firmware; the only loops are the
- * bounded retries (IPUSWAP_HOST_TRIES) against a concurrent firmware CAS.
+ * bounded retries (IPUSWAP_HOST_TRIES) of retract and claim against a
+ * concurrent firmware CAS.
  */
 #ifndef IPUSWAP_HOST_H
 #define IPUSWAP_HOST_H
@@ -179,19 +180,20 @@ ipuswap_host_self_serve(const struct ipuswap_host *h, __u32 idx, __u32 cpu, bool
 	__u64 *home = ipuswap_host_home_at(h, idx), seen;
 	__u32 nr_cpus = h->l.nr_cpus;
 	enum ipuswap_reason r;
-	int tries = 0;
 
 	if (!ipuswap_host_home(h, idx, &seen))
 		return IPUSWAP_R_BAD_WORD;
-	do {
-		/* A valid PROPOSE names a CPU < nr_cpus. */
-		if (!steal && ipuswap_home_valid(seen, nr_cpus) &&
-		    IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
-		    IPUSWAP_HOME_LOC(seen) != cpu &&
-		    h->ops->cpu_online(h, IPUSWAP_HOME_LOC(seen)))
-			return IPUSWAP_R_ELSEWHERE;
-		r = ipuswap_home_self_serve(home, &seen, nr_cpus, cpu);
-	} while (r == IPUSWAP_R_STALE && ++tries < IPUSWAP_HOST_TRIES);
+	/* Valid, so a PROPOSE names a CPU < nr_cpus. */
+	if (!steal && IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_PROPOSE &&
+	    IPUSWAP_HOME_LOC(seen) != cpu && h->ops->cpu_online(h, IPUSWAP_HOME_LOC(seen)))
+		return IPUSWAP_R_ELSEWHERE;
+	/*
+	 * One attempt, no retry: a lost race is most often the firmware
+	 * proposing the task meanwhile, and a proposal should be taken (the
+	 * firmware charges its policy only for taken proposals). STALE: keep
+	 * it queued and look again later.
+	 */
+	r = ipuswap_home_self_serve(home, &seen, nr_cpus, cpu);
 	if (r)
 		return r;
 	h->ops->set_queued(h, idx, false);
