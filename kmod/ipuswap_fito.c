@@ -200,8 +200,8 @@ __bpf_kfunc_start_defs();
  * The task is queued on the host either way; without an event (ring full)
  * the firmware never decides for it and the host serves it itself.
  *
- * Return: 0 if the event was posted, -IPUSWAP_R_NO_IPU if it was not (or
- * no FITO scheduler is attached), -IPUSWAP_R_BAD_ARG.
+ * Return: 0 if the event was posted, -IPUSWAP_R_RING_FULL if it was not,
+ * -IPUSWAP_R_NO_IPU (no FITO scheduler attached) or -IPUSWAP_R_BAD_ARG.
  */
 __bpf_kfunc s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint)
 {
@@ -217,7 +217,7 @@ __bpf_kfunc s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint)
 		atomic_inc(&s->fito_queued);
 	if (!ipuswap_fito_post(s, IPUSWAP_EV_RUNNABLE, 0, idx, ipuswap_fito_bump(s, idx), p,
 			       hint < 0 ? 0 : hint, false))
-		return -IPUSWAP_R_NO_IPU;
+		return -IPUSWAP_R_RING_FULL;
 	return 0;
 }
 

@@ -15,7 +15,7 @@
  * it offered and nobody claimed since ("queued"), which CPUs are online,
  * and where aborts are counted. Every function returns IPUSWAP_OK or the
  * reason it did not happen; a cell is only ever answered with a wire
- * reason (STALE..TAKEN), the host-side outcomes (NO_PROPOSAL, ELSEWHERE)
+ * reason (STALE..SELF_SERVED), the host-side outcomes (NO_PROPOSAL, ELSEWHERE)
  * are returned, never written.
  *
  * Nothing here sleeps or waits for the firmware; the only loops are the
@@ -111,13 +111,13 @@ ipuswap_host_peek(const struct ipuswap_host *h, __u32 cpu, __u32 *idx)
 
 /*
  * A take that found the word moved: tell the firmware what happened
- * instead, as precisely as the word says (a host CPU has it: TAKEN; the
+ * instead, as precisely as the word says (a host CPU has it: SELF_SERVED; the
  * firmware declined it: DECLINED; anything else: STALE).
  */
 static inline enum ipuswap_reason ipuswap_host_why_stale(__u64 seen)
 {
 	if (IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_COMMIT)
-		return IPUSWAP_R_TAKEN;
+		return IPUSWAP_R_SELF_SERVED;
 	if (IPUSWAP_HOME_STATE(seen) == IPUSWAP_TASK_QUEUED &&
 	    IPUSWAP_HOME_OWNER(seen) == IPUSWAP_OWNER_FW)
 		return IPUSWAP_R_DECLINED;

@@ -355,7 +355,7 @@ static struct pci_driver ipuswap_driver = {
 	.remove = ipuswap_remove,
 };
 
-static int __init ipuswap_init(void)
+static int __init ipuswap_module_init(void)
 {
 	int ret;
 
@@ -367,13 +367,13 @@ static int __init ipuswap_init(void)
 	return pci_register_driver(&ipuswap_driver);
 }
 
-static void __exit ipuswap_exit(void)
+static void __exit ipuswap_module_exit(void)
 {
 	pci_unregister_driver(&ipuswap_driver);
 }
 
-module_init(ipuswap_init);
-module_exit(ipuswap_exit);
+module_init(ipuswap_module_init);
+module_exit(ipuswap_module_exit);
 
 MODULE_DESCRIPTION("ipuswap: sched_ext policy offload to an IPU through bilateral swaps");
 MODULE_AUTHOR("ipuswap developers");

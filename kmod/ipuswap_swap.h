@@ -252,7 +252,7 @@ static inline bool ipuswap_cell_valid(__u64 w, __u32 nr_tasks)
 		return false;
 	if (st == IPUSWAP_CELL_ABORT)	/* only reasons a cell can carry */
 		return IPUSWAP_CELL_REASON(w) > IPUSWAP_OK &&
-		       IPUSWAP_CELL_REASON(w) <= IPUSWAP_R_TAKEN;
+		       IPUSWAP_CELL_REASON(w) <= IPUSWAP_R_SELF_SERVED;
 	return IPUSWAP_CELL_REASON(w) == IPUSWAP_OK;
 }
 

@@ -192,7 +192,7 @@ enum ipuswap_reason {
 	IPUSWAP_R_BAD_WORD	= 5,	/* undecodable state/owner combination */
 	IPUSWAP_R_NOT_ALLOWED	= 6,	/* CPU not in the task's allowed mask */
 	IPUSWAP_R_DECLINED	= 7,	/* the proposal was declined: task QUEUED again */
-	IPUSWAP_R_TAKEN		= 8,	/* the host served the task itself */
+	IPUSWAP_R_SELF_SERVED	= 8,	/* the host served the task itself */
 	/* Host-side outcomes, counted but never written into a cell: */
 	IPUSWAP_R_NO_PROPOSAL	= 9,	/* the CPU's cell held no proposal */
 	IPUSWAP_R_NO_IPU	= 10,	/* no IPU bound, or no scheduler attached */
@@ -381,6 +381,8 @@ enum ipuswap_fito_reason {
 	IPUSWAP_R_TARGET_STALE	= IPUSWAP_NR_REASONS,	/* barrier moved */
 	IPUSWAP_R_AGENT_STALE,		/* written by an earlier firmware run */
 	IPUSWAP_R_NOT_RUNNABLE,		/* task not queued on the host */
+	/* Host-side outcome, never written into a slot: */
+	IPUSWAP_R_RING_FULL,		/* event not posted, the ring was full */
 	IPUSWAP_NR_FITO_REASONS,
 };
 
@@ -397,7 +399,7 @@ static inline const char *ipuswap_reason_name(unsigned int r)
 		[IPUSWAP_R_BAD_WORD] = "bad_word",
 		[IPUSWAP_R_NOT_ALLOWED] = "not_allowed",
 		[IPUSWAP_R_DECLINED] = "declined",
-		[IPUSWAP_R_TAKEN] = "taken",
+		[IPUSWAP_R_SELF_SERVED] = "self_served",
 		[IPUSWAP_R_NO_PROPOSAL] = "no_proposal",
 		[IPUSWAP_R_NO_IPU] = "no_ipu",
 		[IPUSWAP_R_BAD_ARG] = "bad_arg",
@@ -405,6 +407,7 @@ static inline const char *ipuswap_reason_name(unsigned int r)
 		[IPUSWAP_R_TARGET_STALE] = "target_stale",
 		[IPUSWAP_R_AGENT_STALE] = "agent_stale",
 		[IPUSWAP_R_NOT_RUNNABLE] = "not_runnable",
+		[IPUSWAP_R_RING_FULL] = "ring_full",
 	};
 
 	return r < IPUSWAP_NR_FITO_REASONS && names[r] ? names[r] : "?";

@@ -320,7 +320,7 @@ static bool t_state(void)
 		     ipuswap_cell_answer(&w, &s, NTASK, IPUSWAP_OK));
 	REFUSE_STATE("cell answer on COMMIT", C(COMMIT, 0, 1, 1),
 		     ipuswap_cell_answer(&w, &s, NTASK, IPUSWAP_R_STALE));
-	REFUSE_STATE("cell answer on ABORT", C(ABORT, IPUSWAP_R_TAKEN, 1, 1),
+	REFUSE_STATE("cell answer on ABORT", C(ABORT, IPUSWAP_R_SELF_SERVED, 1, 1),
 		     ipuswap_cell_answer(&w, &s, NTASK, IPUSWAP_OK));
 	REFUSE_STATE("cell withdraw on EMPTY", C(EMPTY, 0, 0, 0),
 		     ipuswap_cell_withdraw(&w, &s, NTASK));
@@ -465,12 +465,12 @@ static bool t_cell_valid(void)
 		{ C(PROPOSE, 0, NTASK, 1), false, "PROPOSE idx out of range" },
 		{ C(PROPOSE, IPUSWAP_R_STALE, 1, 1), false, "PROPOSE with a reason" },
 		{ C(COMMIT, 0, 1, 1), true, "COMMIT" },
-		{ C(COMMIT, IPUSWAP_R_TAKEN, 1, 1), false, "COMMIT with a reason" },
+		{ C(COMMIT, IPUSWAP_R_SELF_SERVED, 1, 1), false, "COMMIT with a reason" },
 		{ C(COMMIT, 0, 0xffff, 1), false, "COMMIT idx 0xffff" },
 		{ C(ABORT, IPUSWAP_R_STALE, 1, 1), true, "ABORT stale" },
-		{ C(ABORT, IPUSWAP_R_TAKEN, 1, 1), true, "ABORT taken" },
+		{ C(ABORT, IPUSWAP_R_SELF_SERVED, 1, 1), true, "ABORT self-served" },
 		{ C(ABORT, IPUSWAP_OK, 1, 1), false, "ABORT without a reason" },
-		{ C(ABORT, IPUSWAP_R_TAKEN + 1, 1, 1), false, "ABORT with a host-only reason" },
+		{ C(ABORT, IPUSWAP_R_SELF_SERVED + 1, 1, 1), false, "ABORT with a host-only reason" },
 		{ C(ABORT, 0xff, 1, 1), false, "ABORT reason 255" },
 		{ IPUSWAP_CELL(IPUSWAP_CELL_NR_STATES, 0, 0, 0), false, "cell state 4" },
 		{ IPUSWAP_CELL(0xff, 0, 0, 0), false, "cell state 255" },
@@ -1154,7 +1154,7 @@ static bool t_host_take(void)
 	HOME(t, 5) = H(COMMIT, HOST, 2, 13);
 	CELLW(t, 1) = C(PROPOSE, 0, 5, 12);
 	r = ipuswap_host_take(&t->host, 1, 5, true, &prop, &held);
-	EXPECT(r == IPUSWAP_R_TAKEN && CELLW(t, 1) == C(ABORT, IPUSWAP_R_TAKEN, 5, 12),
+	EXPECT(r == IPUSWAP_R_SELF_SERVED && CELLW(t, 1) == C(ABORT, IPUSWAP_R_SELF_SERVED, 5, 12),
 	       "taken: %d", r);
 	HOME(t, 5) = H(QUEUED, FW, 1, 13);
 	CELLW(t, 1) = C(PROPOSE, 0, 5, 12);

@@ -135,7 +135,7 @@
 #define R_BAD_WORD	5
 #define R_NOT_ALLOWED	6
 #define R_DECLINED	7
-#define R_TAKEN		8
+#define R_SELF_SERVED	8
 #define NR_REASONS	9
 /* IPUSWAP_LOC_NONE (0xffff) scaled to a byte; N_CPUS < LOC_NONE. */
 #define LOC_NONE	255
