@@ -60,9 +60,15 @@ static bool ipuswap_k_cpu_online(const struct ipuswap_host *h, __u32 cpu)
 	return cpu_online(cpu);		/* cpu < layout.nr_cpus == nr_cpu_ids */
 }
 
+/* The one place an abort is counted (debugfs abort_<reason>). */
+static void ipuswap_count_abort(const struct ipuswap_sched *s, u32 why)
+{
+	this_cpu_inc(s->idev->stats->aborts[why]);
+}
+
 static void ipuswap_k_count(const struct ipuswap_host *h, enum ipuswap_reason why)
 {
-	this_cpu_inc(ipuswap_host_sched(h)->idev->stats->aborts[why]);
+	ipuswap_count_abort(ipuswap_host_sched(h), why);
 }
 
 /* What the host sequences need to know of the kernel's memory. */
@@ -86,7 +92,7 @@ static const struct ipuswap_host_ops ipuswap_sched_host_ops = {
  */
 s32 ipuswap_ctx_fail(struct ipuswap_sched *s, u32 why)
 {
-	this_cpu_inc(s->idev->stats->aborts[why]);
+	ipuswap_count_abort(s, why);
 	return -(s32)why;
 }
 
