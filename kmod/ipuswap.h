@@ -47,6 +47,7 @@ enum ipuswap_fito_stat {
 	IPUSWAP_FS_WAIT_NS,		/* ... total time waited */
 	IPUSWAP_FS_TIMEOUTS,		/* ... waits that ended without a decision */
 	IPUSWAP_FS_SELF,		/* tasks the host served itself, no decision */
+	IPUSWAP_FS_WAIT_CAPPED,		/* requests not waited: cycle budget spent */
 	IPUSWAP_NR_FITO_STATS,
 };
 
@@ -190,11 +191,17 @@ static inline struct ipuswap_sched *ipuswap_sched_ctx(void)
 	return idev ? rcu_dereference(idev->sched) : NULL;
 }
 
-/* What a kfunc needs checked before it may use its arguments. */
+/*
+ * How ipuswap_ctx_get() checks a kfunc's arguments. Checking is the
+ * default: @cpu must be a CPU of the layout and @idx a slot in use unless
+ * the kfunc says it has no such argument, so a kfunc that forgets fails
+ * closed (-BAD_ARG) instead of indexing a table with what BPF passed.
+ */
 enum ipuswap_ctx_need {
-	IPUSWAP_NEED_CPU	= 1u << 0,	/* @cpu is a CPU of the layout */
-	IPUSWAP_NEED_SLOT	= 1u << 1,	/* @idx is a slot in use */
-	IPUSWAP_NEED_FITO	= 1u << 2,	/* attached with PROTO_FITO */
+	IPUSWAP_NO_CPU		= 1u << 0,	/* takes no CPU: @cpu unchecked */
+	IPUSWAP_NO_SLOT		= 1u << 1,	/* takes no slot: @idx unchecked */
+	IPUSWAP_HINT_CPU	= 1u << 2,	/* @cpu is a hint: negative is none */
+	IPUSWAP_NEED_FITO	= 1u << 3,	/* attached with PROTO_FITO */
 };
 
 /* Is @idx a task slot the host handed out (host memory, not the window)? */

@@ -277,6 +277,7 @@ static const char * const ipuswap_fito_stat_names[IPUSWAP_NR_FITO_STATS] = {
 	[IPUSWAP_FS_WAIT_NS] = "wait_ns",
 	[IPUSWAP_FS_TIMEOUTS] = "timeouts",
 	[IPUSWAP_FS_SELF] = "self",
+	[IPUSWAP_FS_WAIT_CAPPED] = "wait_capped",
 };
 
 static int ipuswap_info_show(struct seq_file *m, void *unused)

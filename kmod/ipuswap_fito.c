@@ -10,8 +10,9 @@
  * Two things here are deliberately unlike the swap path, because they are
  * what the baseline is: a dispatch with no decision ready asks for one and
  * busy-waits for it (bounded by a timeout the scheduler passes, at most
- * IPUSWAP_FITO_WAIT_MAX_NS), and without the abort switch a decision that
- * went stale in flight is enforced.
+ * IPUSWAP_FITO_WAIT_MAX_NS, for all the waits of one balance cycle on a
+ * CPU together), and without the abort switch a decision that went stale
+ * in flight is enforced.
  *
  * Everything else follows the module's rules: the window is untrusted (a
  * slot's task index, state and generation are validated; ring positions
@@ -31,6 +32,29 @@
 
 /* Longest a dispatch may wait for a decision, whatever the caller asks. */
 #define IPUSWAP_FITO_WAIT_MAX_NS	(1000 * NSEC_PER_USEC)
+/* A CPU that has not waited for this long is in a new balance cycle. */
+#define IPUSWAP_FITO_CYCLE_GAP_NS	IPUSWAP_FITO_WAIT_MAX_NS
+
+/*
+ * The wait budget of one balance cycle, per CPU. sched_ext calls
+ * ops.dispatch() up to SCX_DSP_MAX_LOOPS times in one cycle under the
+ * runqueue lock, IRQs off (a dispatched task it then drops counts as
+ * progress, which is what an enforced stale decision is), so a per-call
+ * timeout alone lets one cycle wait 32 times. A cycle is known by what
+ * cannot change while its loop holds the lock: the running task and its
+ * context-switch count. An idle CPU that picks the idle task again does
+ * not switch, so the budget also comes back after IPUSWAP_FITO_CYCLE_GAP_NS
+ * without a wait. Mistaking two cycles for one only shortens a wait.
+ * Module-wide: one scheduler is attached at a time.
+ */
+struct ipuswap_fito_cycle {
+	const struct task_struct *task;
+	unsigned long switches;
+	u64 waited;			/* ns waited in this cycle */
+	u64 last;			/* when the last wait ended */
+};
+
+static DEFINE_PER_CPU(struct ipuswap_fito_cycle, ipuswap_fito_cycle);
 
 static void ipuswap_fito_count(struct ipuswap_sched *s, enum ipuswap_fito_stat stat, u64 n)
 {
@@ -195,7 +219,7 @@ __bpf_kfunc_start_defs();
  * ipuswap_fito_enqueue - @p (slot @idx) is runnable: tell the firmware
  * @idx: slot
  * @p: the task (trusted)
- * @hint: CPU it last ran on
+ * @hint: CPU it last ran on, or negative
  *
  * The task is queued on the host either way; without an event (ring full)
  * the firmware never decides for it and the host serves it itself.
@@ -209,7 +233,7 @@ __bpf_kfunc s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_HINT_CPU, hint, idx, &ret);
 	if (!s)
 		return ret;
 	if (atomic_xchg(&ipuswap_fito_task(s, idx)->state, IPUSWAP_FT_QUEUED) !=
@@ -231,7 +255,7 @@ __bpf_kfunc void ipuswap_fito_dequeue(s32 idx)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NO_CPU, 0, idx, &ret);
 	if (s && ipuswap_fito_claim(s, idx))
 		ipuswap_fito_post(s, IPUSWAP_EV_BLOCKED, 0, idx, ipuswap_fito_bump(s, idx),
 				  NULL, 0, false);
@@ -249,7 +273,7 @@ __bpf_kfunc void ipuswap_fito_update(s32 idx, struct task_struct *p)
 	u8 flags;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NO_CPU, 0, idx, &ret);
 	if (!s)
 		return;
 	flags = atomic_read(&ipuswap_fito_task(s, idx)->state) == IPUSWAP_FT_QUEUED ?
@@ -273,8 +297,7 @@ __bpf_kfunc s32 ipuswap_fito_self_serve(s32 idx, s32 cpu)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU | IPUSWAP_NEED_SLOT, cpu, idx,
-			    &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO, cpu, idx, &ret);
 	if (!s)
 		return ret;
 	if (!ipuswap_fito_claim(s, idx))
@@ -322,7 +345,7 @@ __bpf_kfunc s32 ipuswap_fito_txn_peek(s32 cpu)
 	u64 cw;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NO_SLOT, cpu, 0, &ret);
 	if (!s)
 		return ret;
 	local_irq_save(irqflags);
@@ -334,46 +357,83 @@ __bpf_kfunc s32 ipuswap_fito_txn_peek(s32 cpu)
 	return ipuswap_fito_read_slot(s, cpu, &cw);
 }
 
+/*
+ * What is left of @limit ns of waiting for this CPU's balance cycle at
+ * @now; IRQs off.
+ */
+static u64 ipuswap_fito_budget(struct ipuswap_fito_cycle *c, u64 limit, u64 now)
+{
+	unsigned long switches = current->nvcsw + current->nivcsw;
+
+	if (c->task != current || c->switches != switches ||
+	    now - c->last > IPUSWAP_FITO_CYCLE_GAP_NS) {
+		c->task = current;
+		c->switches = switches;
+		c->waited = 0;
+	}
+	return c->waited < limit ? limit - c->waited : 0;
+}
+
 /**
  * ipuswap_fito_request - ask the firmware for a decision for @cpu and wait
  * @cpu: the dispatching CPU
  * @timeout_ns: how long to wait (capped at IPUSWAP_FITO_WAIT_MAX_NS)
  *
  * Only waits when the host has queued tasks and the firmware is alive;
- * Wave's host has nothing else to run meanwhile. Every wait, its length
- * and every timeout are counted.
+ * Wave's host has nothing else to run meanwhile. @timeout_ns bounds the
+ * waits of the whole balance cycle on this CPU, not only this call's
+ * (ipuswap_fito_budget()): a request with nothing left of it does not wait
+ * (counted as wait_capped). Every wait, its length and every timeout are
+ * counted.
  *
  * Return: the decided task slot, or -IPUSWAP_R_NO_PROPOSAL, or -reason.
  */
 __bpf_kfunc s32 ipuswap_fito_request(s32 cpu, u64 timeout_ns)
 {
+	struct ipuswap_fito_cycle *c;
 	struct ipuswap_sched *s;
-	u64 start, now, cw;
+	u64 start, now, cw, left;
+	unsigned long irqflags;
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NO_SLOT, cpu, 0, &ret);
 	if (!s)
 		return ret;
 	if (!atomic_read(&s->fito_queued) || !READ_ONCE(s->idev->fw_alive))
 		return -IPUSWAP_R_NO_PROPOSAL;
-	if (!ipuswap_fito_post(s, IPUSWAP_EV_CPU_IDLE, 0, -1, 0, NULL, cpu, true))
-		return -IPUSWAP_R_NO_PROPOSAL;
-	ipuswap_fito_count(s, IPUSWAP_FS_REQUESTS, 1);
-	timeout_ns = min_t(u64, timeout_ns, IPUSWAP_FITO_WAIT_MAX_NS);
-	ipuswap_fito_count(s, IPUSWAP_FS_WAITS, 1);
+	/* Already so under a runqueue lock; the cycle's state is this CPU's. */
+	local_irq_save(irqflags);
+	c = this_cpu_ptr(&ipuswap_fito_cycle);
 	start = ktime_get_ns();
-	/* Bounded by the clock: at most timeout_ns. */
+	left = ipuswap_fito_budget(c, min_t(u64, timeout_ns, IPUSWAP_FITO_WAIT_MAX_NS), start);
+	if (!left) {
+		ipuswap_fito_count(s, IPUSWAP_FS_WAIT_CAPPED, 1);
+		ret = -IPUSWAP_R_NO_PROPOSAL;
+		goto out;
+	}
+	if (!ipuswap_fito_post(s, IPUSWAP_EV_CPU_IDLE, 0, -1, 0, NULL, cpu, true)) {
+		ret = -IPUSWAP_R_NO_PROPOSAL;
+		goto out;
+	}
+	ipuswap_fito_count(s, IPUSWAP_FS_REQUESTS, 1);
+	ipuswap_fito_count(s, IPUSWAP_FS_WAITS, 1);
+	/* Bounded by the clock: at most what is left of the cycle's budget. */
 	do {
 		ret = ipuswap_fito_read_slot(s, cpu, &cw);
 		if (ret != -IPUSWAP_R_NO_PROPOSAL)
 			break;
 		cpu_relax();
 		now = ktime_get_ns();
-	} while (now - start < timeout_ns);
-	ipuswap_fito_count(s, IPUSWAP_FS_WAIT_NS, ktime_get_ns() - start);
+	} while (now - start < left);
+	now = ktime_get_ns();
+	c->waited += now - start;
+	c->last = now;
+	ipuswap_fito_count(s, IPUSWAP_FS_WAIT_NS, now - start);
 	if (ret < 0)
 		ipuswap_fito_count(s, IPUSWAP_FS_TIMEOUTS, 1);
+out:
+	local_irq_restore(irqflags);
 	return ret;
 }
 
@@ -405,7 +465,7 @@ __bpf_kfunc s32 ipuswap_fito_commit(s32 cpu, s32 idx, bool allowed)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO | IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NEED_FITO, cpu, idx, &ret);
 	if (!s)
 		return ret;
 	ret = ipuswap_fito_read_slot(s, cpu, &cw);

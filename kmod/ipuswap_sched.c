@@ -98,12 +98,17 @@ s32 ipuswap_ctx_fail(struct ipuswap_sched *s, u32 why)
 
 /**
  * ipuswap_ctx_get - open a kfunc: the attached context, arguments checked
- * @need: enum ipuswap_ctx_need bits, which of @cpu and @idx to check
- * @cpu: a CPU the caller will index cells with (IPUSWAP_NEED_CPU)
- * @idx: a task slot the caller will address (IPUSWAP_NEED_SLOT)
+ * @need: enum ipuswap_ctx_need bits: which arguments the kfunc does not
+ *	have, whether @cpu is a hint, the protocol it needs
+ * @cpu: a CPU the caller will index cells with (unless IPUSWAP_NO_CPU;
+ *	with IPUSWAP_HINT_CPU a negative one means none)
+ * @idx: a task slot the caller will address (unless IPUSWAP_NO_SLOT)
  * @ret: set to the kfunc's return value when there is no context
  *
- * Caller holds rcu_read_lock() (guard(rcu)()) until it is done with it.
+ * The one place a kfunc's CPU and slot arguments are checked: BPF may pass
+ * any value, and nothing of the tables is reached with one not checked
+ * here. Caller holds rcu_read_lock() (guard(rcu)()) until it is done with
+ * the context.
  *
  * Return: the context, or NULL with *@ret = -IPUSWAP_R_NO_IPU (no IPU, no
  * scheduler attached, or not the protocol @need asks for) or
@@ -112,12 +117,15 @@ s32 ipuswap_ctx_fail(struct ipuswap_sched *s, u32 why)
 struct ipuswap_sched *ipuswap_ctx_get(unsigned int need, s32 cpu, s32 idx, s32 *ret)
 {
 	struct ipuswap_sched *s = ipuswap_sched_ctx();
+	bool cpu_ok, slot_ok;
 
 	*ret = -IPUSWAP_R_NO_IPU;
 	if (!s || ((need & IPUSWAP_NEED_FITO) && s->proto != IPUSWAP_PROTO_FITO))
 		return NULL;
-	if (((need & IPUSWAP_NEED_CPU) && (cpu < 0 || cpu >= s->host.l.nr_cpus)) ||
-	    ((need & IPUSWAP_NEED_SLOT) && !ipuswap_slot_in_use(s, idx))) {
+	cpu_ok = (need & IPUSWAP_NO_CPU) || (cpu < 0 && (need & IPUSWAP_HINT_CPU)) ||
+		 (cpu >= 0 && cpu < s->host.l.nr_cpus);
+	slot_ok = (need & IPUSWAP_NO_SLOT) || ipuswap_slot_in_use(s, idx);
+	if (!cpu_ok || !slot_ok) {
 		*ret = ipuswap_ctx_fail(s, IPUSWAP_R_BAD_ARG);
 		return NULL;
 	}
@@ -302,7 +310,7 @@ __bpf_kfunc s32 ipuswap_task_create(struct task_struct *p)
 	u64 held;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(0, 0, 0, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU | IPUSWAP_NO_SLOT, 0, 0, &ret);
 	if (!s)
 		return ret;
 	idx = ipuswap_slot_alloc(s);
@@ -330,7 +338,7 @@ __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
 	if (!s)
 		return;
 	if (s->proto == IPUSWAP_PROTO_FITO)
@@ -343,10 +351,11 @@ __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 /**
  * ipuswap_task_enqueue - offer task @idx in the shared runqueue
  * @idx: slot
- * @hint: CPU the task prefers (last ran), or -1
+ * @hint: CPU the task prefers (last ran), or negative
  *
  * Return: 0, or -reason (the task stays with the host; serve it locally);
- * -IPUSWAP_R_STATE if it is not HOST (e.g. still COMMIT).
+ * -IPUSWAP_R_STATE if it is not HOST (e.g. still COMMIT), -IPUSWAP_R_BAD_ARG
+ * for a hint that is not a CPU.
  */
 __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 {
@@ -356,7 +365,7 @@ __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_HINT_CPU, hint, idx, &ret);
 	if (!s)
 		return ret;
 	r = ipuswap_host_enqueue(&s->host, idx, hint >= 0 ? hint : IPUSWAP_LOC_NONE, &held);
@@ -385,7 +394,7 @@ __bpf_kfunc s32 ipuswap_cell_peek(s32 cpu)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_CPU, cpu, 0, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_SLOT, cpu, 0, &ret);
 	if (!s)
 		return ret;
 	r = ipuswap_host_peek(&s->host, cpu, &idx);
@@ -413,7 +422,7 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_CPU | IPUSWAP_NEED_SLOT, cpu, idx, &ret);
+	s = ipuswap_ctx_get(0, cpu, idx, &ret);
 	if (!s)
 		return ret;
 	r = ipuswap_host_take(&s->host, cpu, idx, allowed, &prop, &held);
@@ -445,7 +454,7 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_CPU | IPUSWAP_NEED_SLOT, cpu, idx, &ret);
+	s = ipuswap_ctx_get(0, cpu, idx, &ret);
 	if (!s)
 		return ret;
 	r = ipuswap_host_self_serve(&s->host, idx, cpu, steal, &held);
@@ -473,7 +482,7 @@ __bpf_kfunc s32 ipuswap_task_proposed_cpu(s32 idx)
 	u64 seen;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
 	if (!s)
 		return -1;
 	seen = ipuswap_load(ipuswap_host_home_at(&s->host, idx));
@@ -496,7 +505,7 @@ __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
 	if (!s)
 		return;
 	t = ipuswap_slot(s, idx);
@@ -530,7 +539,7 @@ __bpf_kfunc s32 ipuswap_task_retract(s32 idx)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
 	return s ? ipuswap_sched_retract(s, idx) : ret;
 }
 
@@ -551,7 +560,7 @@ __bpf_kfunc s32 ipuswap_task_update(s32 idx, struct task_struct *p)
 	s32 ret;
 
 	guard(rcu)();
-	s = ipuswap_ctx_get(IPUSWAP_NEED_SLOT, 0, idx, &ret);
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
 	if (!s)
 		return ret;
 	ret = ipuswap_sched_retract(s, idx) == 0;
