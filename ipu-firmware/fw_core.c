@@ -33,7 +33,7 @@
 #include "fw_engine.h"
 #include "log.h"
 
-enum fw_tag { TAG_SIGNAL, TAG_TICK, TAG_FAULT, TAG_TRANSPORT };
+enum fw_tag { TAG_SIGNAL, TAG_TICK, TAG_FAULT, TAG_TRANSPORT, TAG_STORM };
 
 struct fw_core {
 	struct transport *t;
@@ -42,6 +42,7 @@ struct fw_core {
 	int epfd;
 	int tickfd;
 	int faultfd;
+	int stormfd;			/* storm@: the flood's timer */
 	int sigfd;
 	uint32_t host_state;		/* last host_state we saw */
 	bool clock_started;		/* the fault clock */
@@ -60,6 +61,8 @@ struct fw_core {
 	enum fw_sched_hdr_err last_err;
 	struct timespec garbage_until;	/* garbage@: hostile until then */
 	uint64_t rng;
+	struct timespec storm_until;	/* storm@: flooding until then */
+	uint64_t storm_rung;		/* interrupts raised by the storm */
 };
 
 /* ---- fault table --------------------------------------------------------- */
@@ -69,6 +72,7 @@ static void fault_hang(struct fw_core *c, const struct fw_fault *f);
 static void fault_restart(struct fw_core *c, const struct fw_fault *f);
 static void fault_slow(struct fw_core *c, const struct fw_fault *f);
 static void fault_garbage(struct fw_core *c, const struct fw_fault *f);
+static void fault_storm(struct fw_core *c, const struct fw_fault *f);
 
 /* To add a fault: a name and what it does when its time comes. */
 static const struct fw_fault_kind {
@@ -81,6 +85,7 @@ static const struct fw_fault_kind {
 	{ "restart", fault_restart, false },
 	{ "slow", fault_slow, true },
 	{ "garbage", fault_garbage, false },
+	{ "storm", fault_storm, false },
 };
 
 #define NR_FAULT_KINDS (sizeof(fault_kinds) / sizeof(fault_kinds[0]))
@@ -477,6 +482,46 @@ static bool write_garbage(struct fw_core *c)
 	return true;
 }
 
+/*
+ * An interrupt storm: for FW_STORM_S, every FW_STORM_PERIOD_US raise each
+ * vector, whatever the host asked. Once per period is enough: raises the
+ * host has not taken yet add up to one interrupt (an eventfd counter, a
+ * pending MSI-X bit). Everything else (liveness, pings, the engine) goes
+ * on: only the interrupts lie.
+ */
+static void fault_storm(struct fw_core *c, const struct fw_fault *f)
+{
+	struct itimerspec its = { 0 };
+
+	(void)f;
+	clock_gettime(CLOCK_MONOTONIC, &c->storm_until);
+	c->storm_until = ts_add(c->storm_until, FW_STORM_S);
+	its.it_interval.tv_nsec = FW_STORM_PERIOD_US * 1000L;
+	its.it_value = its.it_interval;
+	timerfd_settime(c->stormfd, 0, &its, NULL);
+}
+
+static void on_storm(struct fw_core *c)
+{
+	struct itimerspec off = { 0 };
+	struct timespec now;
+	unsigned int v;
+	uint64_t exp;
+
+	if (read(c->stormfd, &exp, sizeof(exp)) < 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ts_diff(now, c->storm_until) >= 0) {
+		timerfd_settime(c->stormfd, 0, &off, NULL);
+		fw_log("storm over: %llu interrupts raised",
+		       (unsigned long long)c->storm_rung);
+		return;
+	}
+	for (v = 0; v < IPUSWAP_NR_VECTORS; v++)
+		if (!c->t->ops->notify_host(c->t, v))
+			c->storm_rung++;
+}
+
 /* ---- host words ----------------------------------------------------------- */
 
 static void check_host_state(struct fw_core *c)
@@ -655,13 +700,16 @@ static int core_setup(struct fw_core *c)
 	c->epfd = epoll_create1(EPOLL_CLOEXEC);
 	c->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	c->faultfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (c->epfd < 0 || c->tickfd < 0 || c->faultfd < 0)
+	c->stormfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->epfd < 0 || c->tickfd < 0 || c->faultfd < 0 || c->stormfd < 0)
 		return -errno;
 	ret = epoll_add(c->epfd, c->sigfd, TAG_SIGNAL);
 	if (!ret)
 		ret = epoll_add(c->epfd, c->tickfd, TAG_TICK);
 	if (!ret)
 		ret = epoll_add(c->epfd, c->faultfd, TAG_FAULT);
+	if (!ret)
+		ret = epoll_add(c->epfd, c->stormfd, TAG_STORM);
 	if (!ret)
 		ret = epoll_add(c->epfd, c->t->pollfd, TAG_TRANSPORT);
 	if (ret)
@@ -698,7 +746,7 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 	c->cfg = cfg;
 	c->hdr = t->win;
 	c->sigfd = sigfd;
-	c->epfd = c->tickfd = c->faultfd = -1;
+	c->epfd = c->tickfd = c->faultfd = c->stormfd = -1;
 	c->pcie_cfg = cfg->pcie;
 	sort_faults(c);
 
@@ -750,6 +798,9 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 				if (!c->hung)
 					on_transport(c, 0);
 				break;
+			case TAG_STORM:
+				on_storm(c);
+				break;
 			}
 		}
 	}
@@ -760,6 +811,8 @@ out:
 		close(c->tickfd);
 	if (c->faultfd >= 0)
 		close(c->faultfd);
+	if (c->stormfd >= 0)
+		close(c->stormfd);
 	if (c->epfd >= 0)
 		close(c->epfd);
 	free(c);

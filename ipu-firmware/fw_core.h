@@ -36,6 +36,8 @@ struct fw_fault {
 #define FW_POLL_US_DEFAULT	200
 #define FW_POLL_US_MAX		1000000
 #define FW_GARBAGE_S		2.0	/* garbage@S writes garbage this long */
+#define FW_STORM_S		6.0	/* storm@S floods interrupts this long, */
+#define FW_STORM_PERIOD_US	50	/* raising every vector this often */
 
 struct fw_config {
 	unsigned int tick_us;
