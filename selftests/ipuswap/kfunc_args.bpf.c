@@ -19,7 +19,7 @@
 
 char _license[] SEC("license") = "GPL";
 
-#define DECISION_NS	(50ULL * 1000 * 1000)	/* longest we poll for a decision */
+#define DECISION_NS	(500ULL * 1000 * 1000)	/* longest we poll for a decision */
 #define GAP_NS		(3ULL * 1000 * 1000)	/* > the module's cycle gap */
 
 const volatile struct kfa_cfg cfg;
