@@ -28,7 +28,7 @@
 #define RING		IPUSWAP_FITO_RING_SLOTS
 
 static const struct fw_engine_ops *ops = &fw_fito_engine;
-static uint8_t before[FUZZ_WIN];
+static uint8_t before[FUZZ_WIN] __attribute__((aligned(64)));
 static size_t span;	/* bytes of the window compared per step */
 
 struct fito_host {

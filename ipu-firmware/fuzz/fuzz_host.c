@@ -158,6 +158,11 @@ static bool dispatch(struct fhost *m, __u32 cpu, __u32 pick, bool steal)
 			      IPUSWAP_R_BAD_WORD, IPUSWAP_R_STALE, IPUSWAP_R_BAD_CPU,
 			      IPUSWAP_R_SELF_SERVED, IPUSWAP_R_DECLINED);
 		if (r == IPUSWAP_OK) {
+			/* Only the proposal the cell named: its version, one transition on. */
+			FUZZ_CHECK(IPUSWAP_CELL_VER(prop) + 1 == IPUSWAP_HOME_VER(held) &&
+				   IPUSWAP_CELL_IDX(prop) == idx, "take of slot %u committed %#llx "
+				   "for cell %#llx", idx, (unsigned long long)held,
+				   (unsigned long long)prop);
 			ran(m, idx, cpu, held, "take");
 			return true;
 		}

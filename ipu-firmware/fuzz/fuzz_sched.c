@@ -24,7 +24,7 @@
 #define MAX_STEPS	256
 
 static const struct fw_engine_ops *ops = &fw_sched_engine;
-static uint8_t before[FUZZ_WIN];
+static uint8_t before[FUZZ_WIN] __attribute__((aligned(64)));
 static size_t span;	/* bytes of the window compared per step */
 
 /* QUEUED/PROPOSE -> new by 1..3 stages and declines (they alternate). */
@@ -46,6 +46,26 @@ static bool fw_moved(__u64 old, __u64 new, __u32 nr_cpus)
 	if (d == 1 && os == IPUSWAP_TASK_PROPOSE)
 		return IPUSWAP_HOME_LOC(new) == IPUSWAP_HOME_LOC(old);
 	return ns == IPUSWAP_TASK_PROPOSE || IPUSWAP_HOME_LOC(new) < nr_cpus;
+}
+
+/*
+ * A stage happened unless the move was one decline: then the task it
+ * staged last (to the CPU the word names now) had a valid weight and
+ * allowed that CPU, as the window said (the harness never rewrites them).
+ */
+static void staged(__u64 old, __u64 new, const struct ipuswap_task *t,
+		   const struct ipuswap_layout *l)
+{
+	__u32 cpu = IPUSWAP_HOME_LOC(new);
+
+	if (IPUSWAP_HOME_VER(new) - IPUSWAP_HOME_VER(old) == 1 &&
+	    IPUSWAP_HOME_STATE(old) == IPUSWAP_TASK_PROPOSE)
+		return;
+	FUZZ_CHECK(t->weight >= FW_SCHED_WEIGHT_MIN && t->weight <= FW_SCHED_WEIGHT_MAX,
+		   "staged a task of weight %u", t->weight);
+	FUZZ_CHECK(cpu / 64 < l->cpu_words && t->cpus[cpu / 64] >> cpu % 64 & 1,
+		   "staged a task for CPU %u outside its mask %#llx", cpu,
+		   (unsigned long long)t->cpus[0]);
 }
 
 /* Cell: withdraw (PROPOSE -> EMPTY) and propose (any valid but PROPOSE). */
@@ -89,6 +109,7 @@ static FUZZ_NOCOV void check_step(const void *win, const struct ipuswap_layout *
 		FUZZ_CHECK(rel == 0 && fw_moved(a[i], b[i], l->nr_cpus),
 			   "task %llu +%llu: %#llx -> %#llx", (off - tasks) / l->task_stride, rel,
 			   (unsigned long long)a[i], (unsigned long long)b[i]);
+		staged(a[i], b[i], (const struct ipuswap_task *)(before + off), l);
 	}
 }
 
