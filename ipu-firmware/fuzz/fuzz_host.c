@@ -262,9 +262,8 @@ static void host_op(struct fhost *m, struct fz *f)
 			FUZZ_CHECK(held == home_of(m, idx) && !m->queued[idx] &&
 				   IPUSWAP_HOME_STATE(held) == IPUSWAP_TASK_HOST, "retract: %#llx",
 				   (unsigned long long)held);
-		/* sched_ext dequeued it whatever the window said. */
+		/* sched_ext dequeued it whatever the window said (the bit stays the host's). */
 		m->where[idx] = M_HOST;
-		m->queued[idx] = false;
 		break;
 	case 5:		/* stop (it ran; it leaves its CPU) */
 		if (m->where[idx] != M_RUNNING)
