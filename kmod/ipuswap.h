@@ -109,6 +109,24 @@ struct ipuswap_sched {
 	struct rcu_head rcu;
 };
 
+/*
+ * Interrupt storm guard, one per MSI-X vector: a vector with more
+ * unsolicited interrupts than a budget per window is masked, and unmasked
+ * by @unmask after a back-off that doubles while the storm lasts
+ * (ipuswap_pci.c).
+ */
+struct ipuswap_irq_limit {
+	struct ipuswap_dev *idev;
+	struct delayed_work unmask;
+	unsigned int irq;
+	enum ipuswap_vector vec;
+	u64 window_start_ns;		/* these three: handler or masked only */
+	u32 count;
+	u32 backoff_ms;
+	bool stopping;			/* unbinding: stay masked */
+	atomic64_t throttled;		/* times masked */
+};
+
 /* Who uses the swap region (idev->sched_attached). */
 enum ipuswap_region_owner {
 	IPUSWAP_REGION_IDLE	= 0,
@@ -173,6 +191,7 @@ struct ipuswap_dev {
 	struct irq_work onhost_work;
 
 	atomic64_t irqs[IPUSWAP_NR_VECTORS];
+	struct ipuswap_irq_limit irq_limit[IPUSWAP_NR_VECTORS];	/* ipuswap_pci.c */
 	atomic_t sched_attached;		/* enum ipuswap_region_owner */
 	struct dentry *debugfs;
 };
@@ -229,6 +248,8 @@ void ipuswap_diag_remove(struct ipuswap_dev *idev);
 void ipuswap_cdev_init(struct ipuswap_dev *idev);
 int ipuswap_cdev_register(struct ipuswap_dev *idev);
 void ipuswap_cdev_remove(struct ipuswap_dev *idev);
+void ipuswap_cdev_sched_attached(struct ipuswap_dev *idev);
+void ipuswap_cdev_flush(void);
 
 int ipuswap_kfuncs_register(void);
 void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec);

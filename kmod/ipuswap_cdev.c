@@ -8,6 +8,17 @@
  * and read()s the doorbells the host rang for it since its last read, as a
  * u64 bitmask of vectors (like an eventfd); poll() says when there are some.
  *
+ * Who may use it: the window is the host's scheduling state, so open()
+ * needs CAP_SYS_ADMIN (-EPERM), whatever the file mode says. And only the
+ * agent the host asked for may serve it: while a scheduler is attached
+ * with the IPU as its agent, open() and mmap() fail with -EBUSY, a fault
+ * raises SIGBUS, and an attach with the IPU's agent revokes the pages of
+ * a mapping made before (ipuswap_cdev_sched_attached()), so there is never
+ * a second firmware writing the window. Before any attach the on-host
+ * agent may open and map it and wait for the host to ask for
+ * IPUSWAP_AGENT_ONHOST (scx_ipuswap --mode onhost). The mapping is never
+ * executable: VM_MAYEXEC is cleared, so mprotect(PROT_EXEC) fails.
+ *
  * One open file at a time; a second open() gets -EBUSY. There is one
  * agent, and read() consumes the bits, so two readers would each lose the
  * other's doorbells. A mapping holds its file, so the device stays busy
@@ -44,6 +55,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -64,6 +76,61 @@ static DECLARE_RWSEM(ipuswap_cdev_rwsem);	/* ipuswap_cdev_file.idev */
 static DEFINE_MUTEX(ipuswap_cdev_lock);		/* ipuswap_cdev_owner */
 static struct ipuswap_cdev_file *ipuswap_cdev_owner;	/* the open file */
 static DECLARE_WAIT_QUEUE_HEAD(ipuswap_cdev_wq);
+
+/* Whether the attached scheduler's agent is the IPU, not the on-host one. */
+static bool ipuswap_cdev_ipu_serves(struct ipuswap_dev *idev)
+{
+	struct ipuswap_sched *s;
+
+	guard(rcu)();
+	s = rcu_dereference(idev->sched);
+	return s && s->agent != IPUSWAP_AGENT_ONHOST;
+}
+
+static int ipuswap_cdev_refuse(struct ipuswap_dev *idev, const char *what)
+{
+	dev_info_ratelimited(&idev->pdev->dev,
+			     "%s of %s refused: the IPU serves the attached scheduler; the on-host agent needs scx_ipuswap --mode onhost\n",
+			     what, IPUSWAP_DEV_PATH);
+	return -EBUSY;
+}
+
+/*
+ * A scheduler attached with the IPU's agent: take away the pages of a
+ * mapping made before. Taking the rwsem for writing waits for faults that
+ * looked before the attach; those after it see the new agent.
+ */
+static void ipuswap_cdev_revoke(struct work_struct *work)
+{
+	struct ipuswap_cdev_file *f;
+
+	down_write(&ipuswap_cdev_rwsem);
+	mutex_lock(&ipuswap_cdev_lock);
+	f = ipuswap_cdev_owner;
+	if (f && f->idev && ipuswap_cdev_ipu_serves(f->idev)) {
+		unmap_mapping_range(f->file->f_mapping, 0, 0, 1);
+		dev_info(&f->idev->pdev->dev,
+			 "%s mapping revoked: a scheduler attached with the IPU as its agent\n",
+			 IPUSWAP_DEV_PATH);
+	}
+	mutex_unlock(&ipuswap_cdev_lock);
+	up_write(&ipuswap_cdev_rwsem);
+}
+
+static DECLARE_WORK(ipuswap_cdev_revoke_work, ipuswap_cdev_revoke);
+
+/* May run under RCU or a runqueue lock: the revocation is deferred. */
+void ipuswap_cdev_sched_attached(struct ipuswap_dev *idev)
+{
+	if (READ_ONCE(ipuswap_cdev_owner) && ipuswap_cdev_ipu_serves(idev))
+		schedule_work(&ipuswap_cdev_revoke_work);
+}
+
+/* Unbind, once no attach can queue the work any more. */
+void ipuswap_cdev_flush(void)
+{
+	flush_work(&ipuswap_cdev_revoke_work);
+}
 
 void ipuswap_onhost_ring(struct ipuswap_dev *idev, enum ipuswap_vector vec)
 {
@@ -150,7 +217,8 @@ static vm_fault_t ipuswap_cdev_fault(struct vm_fault *vmf)
 
 	down_read(&ipuswap_cdev_rwsem);
 	idev = f->idev;
-	if (idev && vmf->pgoff < idev->window_size >> PAGE_SHIFT)
+	if (idev && vmf->pgoff < idev->window_size >> PAGE_SHIFT &&
+	    !ipuswap_cdev_ipu_serves(idev))
 		ret = vmf_insert_pfn(vmf->vma, vmf->address,
 				     PHYS_PFN(pci_resource_start(idev->pdev,
 								 IPUSWAP_BAR_WINDOW)) +
@@ -177,9 +245,15 @@ static int ipuswap_cdev_mmap(struct file *file, struct vm_area_struct *vma)
 	else if (vma->vm_pgoff != IPUSWAP_DEV_MMAP_OFFSET >> PAGE_SHIFT ||
 		 vma_pages(vma) > f->idev->window_size >> PAGE_SHIFT)
 		ret = -EINVAL;
+	else if (ipuswap_cdev_ipu_serves(f->idev))
+		ret = ipuswap_cdev_refuse(f->idev, "mmap");
 	up_read(&ipuswap_cdev_rwsem);
 	if (ret)
 		return ret;
+	/* Data only: neither now nor after an mprotect(). */
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
+	vm_flags_clear(vma, VM_MAYEXEC);
 	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_page_prot = pgprot_decrypted(vma->vm_page_prot);
 	vma->vm_ops = &ipuswap_cdev_vm_ops;
@@ -193,6 +267,11 @@ static int ipuswap_cdev_open(struct inode *inode, struct file *file)
 						struct ipuswap_dev, misc);
 	struct ipuswap_cdev_file *f;
 
+	/* The file mode alone is not enough to write the host's scheduling state. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (ipuswap_cdev_ipu_serves(idev))
+		return ipuswap_cdev_refuse(idev, "open");
 	f = kzalloc(sizeof(*f), GFP_KERNEL);
 	if (!f)
 		return -ENOMEM;

@@ -326,6 +326,10 @@ static int ipuswap_info_show(struct seq_file *m, void *unused)
 	seq_printf(m, "irqs_ctrl=%lld\nirqs_sched=%lld\n",
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_CTRL]),
 		   atomic64_read(&idev->irqs[IPUSWAP_VEC_SCHED]));
+	/* How often a storm on each vector was masked (ipuswap_pci.c). */
+	seq_printf(m, "irqs_ctrl_throttled=%lld\nirqs_sched_throttled=%lld\n",
+		   atomic64_read(&idev->irq_limit[IPUSWAP_VEC_CTRL].throttled),
+		   atomic64_read(&idev->irq_limit[IPUSWAP_VEC_SCHED].throttled));
 	ipuswap_sched_mode(idev, &proto, &agent, &fito_flags);
 	seq_printf(m, "proto=%u\nagent=%u\nfito_flags=%#x\n", proto, agent, fito_flags);
 	for (i = 0; i < IPUSWAP_NR_FITO_STATS; i++)

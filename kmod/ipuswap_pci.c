@@ -86,23 +86,97 @@ void ipuswap_set_host_state(struct ipuswap_dev *idev, u32 state)
 	/* Earlier window writes are visible before the new state. */
 	smp_store_release(&idev->hdr->host_state, state);
 	ipuswap_ring(idev, IPUSWAP_VEC_CTRL);
+	if (state == IPUSWAP_HOST_SCHED)
+		ipuswap_cdev_sched_attached(idev);
+}
+
+/*
+ * Interrupt storms. The firmware may raise MSI-X as fast as it likes, and
+ * every interrupt costs a host CPU. The host expects an interrupt only as
+ * the answer to a request of its own: a CTRL interrupt that completes a
+ * ping or answers a wire check in flight. Every other one (any SCHED
+ * interrupt: the host reads the swap region when it needs it; a late
+ * answer) is unsolicited, and a vector with more than IPUSWAP_IRQ_BUDGET
+ * unsolicited interrupts in IPUSWAP_IRQ_WINDOW_NS is masked
+ * (disable_irq_nosync()) and unmasked by a work after a back-off, doubled
+ * each time the storm goes on (IPUSWAP_IRQ_BACKOFF_MIN_MS up to _MAX_MS)
+ * and reset by a calm window. A storm thus costs at most a budget of
+ * handler runs per back-off, and requests are never what trips it. No
+ * wake-up is lost: the answers are in the window, an interrupt that
+ * arrived masked is resent on unmask, and the unmask work looks at the
+ * ping answer and wakes the wire check itself.
+ */
+#define IPUSWAP_IRQ_WINDOW_NS		(100 * NSEC_PER_MSEC)
+#define IPUSWAP_IRQ_BUDGET		32
+#define IPUSWAP_IRQ_BACKOFF_MIN_MS	10
+#define IPUSWAP_IRQ_BACKOFF_MAX_MS	160
+
+/* Count one unsolicited interrupt; mask the vector past the budget. */
+static void ipuswap_irq_admit(struct ipuswap_irq_limit *lim)
+{
+	u64 now = ktime_get_mono_fast_ns();
+
+	/* One handler at a time per vector: no lock needed. */
+	if (now - lim->window_start_ns >= IPUSWAP_IRQ_WINDOW_NS) {
+		lim->window_start_ns = now;
+		lim->count = 0;
+		lim->backoff_ms = IPUSWAP_IRQ_BACKOFF_MIN_MS;
+	}
+	if (++lim->count <= IPUSWAP_IRQ_BUDGET)
+		return;
+	disable_irq_nosync(lim->irq);
+	atomic64_inc(&lim->throttled);
+	if (!READ_ONCE(lim->stopping))
+		schedule_delayed_work(&lim->unmask, msecs_to_jiffies(lim->backoff_ms));
+	lim->backoff_ms = min(lim->backoff_ms * 2, IPUSWAP_IRQ_BACKOFF_MAX_MS);
+}
+
+/*
+ * What a CTRL interrupt says: a ping or wire check may be answered. True
+ * if it completed a ping or a wire check in flight is answered.
+ */
+static bool ipuswap_ctrl_answered(struct ipuswap_dev *idev)
+{
+	/* Pairs with the firmware's release store of the answer. */
+	u64 ack = smp_load_acquire(&idev->hdr->fw_ping_ack);
+	bool news = false;
+	unsigned long flags;
+
+	wake_up(&idev->ctrl_wq);
+	/* A stale answer (to a ping that already timed out) is ignored. */
+	spin_lock_irqsave(&idev->ping_irq_lock, flags);
+	if (ack == idev->ping_seq && !completion_done(&idev->ping_done)) {
+		idev->ping_recv_ns = ktime_get_ns();
+		complete(&idev->ping_done);
+		news = true;
+	}
+	spin_unlock_irqrestore(&idev->ping_irq_lock, flags);
+	if (news || atomic_read(&idev->sched_attached) != IPUSWAP_REGION_CHECK)
+		return news;
+	/* Pairs with the firmware's release store after its answers. */
+	return smp_load_acquire(&idev->hdr->fw_check_ack) == READ_ONCE(idev->check_seq);
+}
+
+static void ipuswap_irq_unmask(struct work_struct *work)
+{
+	struct ipuswap_irq_limit *lim = container_of(to_delayed_work(work),
+						     struct ipuswap_irq_limit, unmask);
+
+	/* Masked: the handler cannot run while we reset its window. */
+	lim->window_start_ns = ktime_get_mono_fast_ns();
+	lim->count = 0;
+	enable_irq(lim->irq);
+	if (lim->vec == IPUSWAP_VEC_CTRL)
+		ipuswap_ctrl_answered(lim->idev);
 }
 
 static irqreturn_t ipuswap_irq_ctrl(int irq, void *data)
 {
 	struct ipuswap_dev *idev = data;
-	/* Pairs with the firmware's release store of the answer. */
-	u64 ack = smp_load_acquire(&idev->hdr->fw_ping_ack);
 
 	atomic64_inc(&idev->irqs[IPUSWAP_VEC_CTRL]);
-	wake_up(&idev->ctrl_wq);
-	/* A stale answer (to a ping that already timed out) is ignored. */
-	spin_lock(&idev->ping_irq_lock);
-	if (ack == idev->ping_seq && !completion_done(&idev->ping_done)) {
-		idev->ping_recv_ns = ktime_get_ns();
-		complete(&idev->ping_done);
-	}
-	spin_unlock(&idev->ping_irq_lock);
+	if (!ipuswap_ctrl_answered(idev))
+		ipuswap_irq_admit(&idev->irq_limit[IPUSWAP_VEC_CTRL]);
 	return IRQ_HANDLED;
 }
 
@@ -111,7 +185,18 @@ static irqreturn_t ipuswap_irq_sched(int irq, void *data)
 	struct ipuswap_dev *idev = data;
 
 	atomic64_inc(&idev->irqs[IPUSWAP_VEC_SCHED]);
+	ipuswap_irq_admit(&idev->irq_limit[IPUSWAP_VEC_SCHED]);
 	return IRQ_HANDLED;
+}
+
+/* Before the vectors are freed (devm): no unmask work may be left. */
+static void ipuswap_irq_limit_stop(void *data)
+{
+	struct ipuswap_irq_limit *lim = data;
+
+	WRITE_ONCE(lim->stopping, true);
+	synchronize_irq(lim->irq);		/* no handler queues it again */
+	cancel_delayed_work_sync(&lim->unmask);
 }
 
 /*
@@ -242,10 +327,20 @@ static int ipuswap_setup_irqs(struct ipuswap_dev *idev)
 		return dev_err_probe(&pdev->dev, ret, "cannot enable %d MSI-X vectors\n",
 				     IPUSWAP_NR_VECTORS);
 	for (i = 0; i < IPUSWAP_NR_VECTORS; i++) {
-		ret = devm_request_irq(&pdev->dev, pci_irq_vector(pdev, i), handlers[i],
-				       0, names[i], idev);
+		struct ipuswap_irq_limit *lim = &idev->irq_limit[i];
+
+		lim->idev = idev;
+		lim->vec = i;
+		lim->irq = pci_irq_vector(pdev, i);
+		lim->backoff_ms = IPUSWAP_IRQ_BACKOFF_MIN_MS;
+		INIT_DELAYED_WORK(&lim->unmask, ipuswap_irq_unmask);
+		ret = devm_request_irq(&pdev->dev, lim->irq, handlers[i], 0, names[i], idev);
 		if (ret)
 			return dev_err_probe(&pdev->dev, ret, "cannot request %s\n", names[i]);
+		/* Released before the vector is freed. */
+		ret = devm_add_action_or_reset(&pdev->dev, ipuswap_irq_limit_stop, lim);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
@@ -334,6 +429,8 @@ static void ipuswap_remove(struct pci_dev *pdev)
 	mutex_unlock(&ipuswap_bind_lock);
 	/* kfuncs still looking at idev finish before its memory goes. */
 	synchronize_rcu();
+	/* ... an attach queued no revocation of /dev/ipuswap's mapping, */
+	ipuswap_cdev_flush();
 	/* ... and so does a wake-up they queued for the on-host agent. */
 	irq_work_sync(&idev->onhost_work);
 	ipuswap_diag_remove(idev);

@@ -2,7 +2,7 @@
 /*
  * The firmware fails while scx_ipuswap --mode swap runs a workload. Run in a
  * VM whose firmware was started with `--fault-clock sched --fault KIND@S`
- * and IPUSWAP_FAULT=KIND (kill, hang, garbage, restart, slow); S counts from
+ * and IPUSWAP_FAULT=KIND (kill, hang, garbage, restart, slow, storm); S counts from
  * the scheduler attaching, which is this test's setup, so with S below
  * WORKLOAD_SECS the fault lands in the middle of the workload.
  * Whatever the fault: no oops, no stall, every thread finishes, the
@@ -68,11 +68,22 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 	long long gen0 = ipt_info("fw_generation");
 	long long taken0 = ipt_info("dispatch_taken");
 	long long self0 = ipt_info("dispatch_self");
-	long long taken, selfd, bad;
+	long long irqs0 = ipt_info("irqs_ctrl") + ipt_info("irqs_sched");
+	long long taken, selfd, bad, irqs, throttled = 0;
+	int rounds, missing, more, ping = 0;
 	char state[64];
-	int rounds, missing;
+	double t0 = ipt_now();
 
-	missing = workload(WORKLOAD_SECS, &rounds);
+	if (!strcmp(kind, "storm")) {
+		/* Halfway the storm is on (4 s to 10 s): a ping must still get through. */
+		missing = workload(WORKLOAD_SECS / 2, &rounds);
+		ping = ipt_write(IPUSWAP_DEBUGFS "/ping", "20");
+		missing += workload(WORKLOAD_SECS - WORKLOAD_SECS / 2, &more);
+		rounds += more;
+	} else {
+		missing = workload(WORKLOAD_SECS, &rounds);
+	}
+	irqs = ipt_info("irqs_ctrl") + ipt_info("irqs_sched") - irqs0;
 	taken = ipt_info("dispatch_taken") - taken0;
 	selfd = ipt_info("dispatch_self") - self0;
 	bad = ipt_info("abort_bad_word") + ipt_info("abort_bad_index") +
@@ -103,6 +114,23 @@ TEST_F_TIMEOUT(fault, workload_survives, 600)
 	} else if (!strcmp(kind, "slow")) {
 		ASSERT_EQ(1, ipt_info("fw_alive"));
 		ASSERT_GT(taken, 0);
+	} else if (!strcmp(kind, "storm")) {
+		throttled = ipt_info("irqs_ctrl_throttled") + ipt_info("irqs_sched_throttled");
+		TH_LOG("storm: %lld interrupts handled (%.0f/s), masked %lld times, ping %d",
+		       irqs, irqs / (ipt_now() - t0), throttled, ping);
+		printf("# fault=storm irqs=%lld irqs_per_s=%.0f throttled=%lld\n", irqs,
+		       irqs / (ipt_now() - t0), throttled);
+		ASSERT_GT(throttled, 0) TH_LOG("a storm of %lld interrupts was never masked", irqs);
+		/*
+		 * Masked past 32 unsolicited interrupts per 100 ms and vector:
+		 * at most 320/s each whatever the storm (plus the pings').
+		 */
+		ASSERT_LT(irqs / (ipt_now() - t0), 2 * 320 + 100);
+		ASSERT_EQ(0, ping) TH_LOG("ping during the storm: %s", strerror(-ping));
+		ASSERT_EQ(0, ipt_info("ping_lost"));
+		ASSERT_EQ(1, ipt_info("fw_alive"));
+		ASSERT_GT(taken, 0);
+		ASSERT_EQ(0, ipt_dmesg_count("WARNING"));
 	} else if (!strcmp(kind, "restart")) {
 		ASSERT_EQ(gen0 + 1, ipt_info("fw_generation"));
 		ASSERT_GT(taken, 0);
