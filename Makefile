@@ -13,6 +13,7 @@ usage: make [TARGET] [O=BUILD_DIR] [V=1]
   make checkpatch   run the kernel's checkpatch.pl on kmod/
   make twin-check   the native twin: firmware engine vs. host transitions
   make model        check the Promela model of the protocol with spin
+  make fuzz         libFuzzer on every window parser (FUZZ_SECS per harness)
   make bench-proto  native protocol benchmark (the twin), CSV in Documentation/
   make bench        all modes side by side in the VM -> Documentation/benchmarks/
   make bench-quick  the reduced matrix (one latency, one repetition)
@@ -35,7 +36,7 @@ endif
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 
 .PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-full check-host \
-	check-vm demo checkpatch clean help model twin-check bench-proto docs \
+	check-vm demo checkpatch clean help model twin-check fuzz bench-proto docs \
 	bench bench-quick
 
 all: kernel module bpf fw selftests
@@ -85,6 +86,9 @@ model:
 
 twin-check: fw
 	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw twin-check
+
+fuzz:
+	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw fuzz
 
 bench-proto: fw
 	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw bench-proto \
