@@ -49,10 +49,18 @@ static bool ipuswap_k_queued(const struct ipuswap_host *h, __u32 idx)
 
 static void ipuswap_k_set_queued(const struct ipuswap_host *h, __u32 idx, bool on)
 {
-	if (on)
+	if (on) {
+		/* Releases the claim token: its holder's writes come first. */
+		smp_mb__before_atomic();
 		set_bit(idx, ipuswap_host_sched(h)->slot_queued);
-	else
+	} else {
 		clear_bit(idx, ipuswap_host_sched(h)->slot_queued);
+	}
+}
+
+static bool ipuswap_k_claim(const struct ipuswap_host *h, __u32 idx)
+{
+	return test_and_clear_bit(idx, ipuswap_host_sched(h)->slot_queued);
 }
 
 static bool ipuswap_k_cpu_online(const struct ipuswap_host *h, __u32 cpu)
@@ -76,6 +84,7 @@ static const struct ipuswap_host_ops ipuswap_sched_host_ops = {
 	.in_use = ipuswap_k_in_use,
 	.queued = ipuswap_k_queued,
 	.set_queued = ipuswap_k_set_queued,
+	.claim = ipuswap_k_claim,
 	.cpu_online = ipuswap_k_cpu_online,
 	.count = ipuswap_k_count,
 };
@@ -276,7 +285,8 @@ struct ipuswap_sched *ipuswap_sched_new(const struct ipuswap_layout *swap, u64 r
 	}
 	s->slot_used = bitmap_zalloc(s->host.l.nr_tasks, GFP_KERNEL);
 	s->slot_queued = bitmap_zalloc(s->host.l.nr_tasks, GFP_KERNEL);
-	if (!s->slot_used || !s->slot_queued)
+	s->host.defer = kcalloc(s->host.l.nr_tasks, sizeof(*s->host.defer), GFP_KERNEL);
+	if (!s->slot_used || !s->slot_queued || !s->host.defer)
 		goto fail;
 	return s;
 fail:
@@ -290,6 +300,7 @@ void ipuswap_sched_delete(struct ipuswap_sched *s)
 	ipuswap_fito_free(s);
 	bitmap_free(s->slot_used);
 	bitmap_free(s->slot_queued);
+	kfree(s->host.defer);
 	kfree(s);
 }
 

@@ -29,23 +29,9 @@
 #define MAX_CPUS	8
 #define DRAIN_ROUNDS	8	/* dispatch rounds for a queued task to run */
 
-/*
- * The "never lost" checks, on unless FUZZ_HOST_LOSS=0: off, a run looks
- * past the stranding issue 15 describes (a well-formed forged word) for
- * everything else.
- */
 static bool trace_on;	/* FUZZ_TRACE=1: print each operation (to replay a crash) */
 
 #define TRACE(...) do { if (trace_on) fprintf(stderr, __VA_ARGS__); } while (0)
-
-static bool loss_checks(void)
-{
-	static int on = -1;
-
-	if (on < 0)
-		on = !getenv("FUZZ_HOST_LOSS") || strcmp(getenv("FUZZ_HOST_LOSS"), "0");
-	return on;
-}
 
 enum where { M_FREE, M_HOST, M_QUEUED, M_RUNNING };
 
@@ -55,6 +41,7 @@ struct fhost {
 	enum where where[NSLOTS];
 	__u32 run_cpu[NSLOTS];
 	__u64 allowed[NSLOTS];		/* CPUs the host lets the task run on */
+	__u8 defer[NSLOTS];		/* the host sequences' per-slot defer counts */
 	unsigned long long repaired;
 };
 
@@ -82,6 +69,16 @@ static void fh_set_queued(const struct ipuswap_host *h, __u32 idx, bool on)
 	fh_of(h)->queued[idx] = on;
 }
 
+static bool fh_claim(const struct ipuswap_host *h, __u32 idx)
+{
+	bool was;
+
+	FUZZ_CHECK(idx < NSLOTS && fh_of(h)->in_use[idx], "claim(%u) of a slot not in use", idx);
+	was = fh_of(h)->queued[idx];
+	fh_of(h)->queued[idx] = false;
+	return was;
+}
+
 static bool fh_cpu_online(const struct ipuswap_host *h, __u32 cpu)
 {
 	FUZZ_CHECK(cpu < h->l.nr_cpus, "cpu_online(%u) of %u CPUs", cpu, h->l.nr_cpus);
@@ -98,6 +95,7 @@ static const struct ipuswap_host_ops fh_ops = {
 	.in_use = fh_in_use,
 	.queued = fh_queued,
 	.set_queued = fh_set_queued,
+	.claim = fh_claim,
 	.cpu_online = fh_cpu_online,
 	.count = fh_count,
 };
@@ -127,7 +125,7 @@ static bool one_of(enum ipuswap_reason r, const enum ipuswap_reason *ok, unsigne
 /* A success must leave the word it reports, and COMMIT on @cpu to run. */
 static void ran(struct fhost *m, __u32 idx, __u32 cpu, __u64 held, const char *what)
 {
-	FUZZ_CHECK(!loss_checks() || m->where[idx] == M_QUEUED, "%s committed slot %u the host did not offer "
+	FUZZ_CHECK(m->where[idx] == M_QUEUED, "%s committed slot %u the host did not offer "
 		   "(model state %d)", what, idx, m->where[idx]);
 	FUZZ_CHECK(held == home_of(m, idx) && IPUSWAP_HOME_STATE(held) == IPUSWAP_TASK_COMMIT &&
 		   IPUSWAP_HOME_OWNER(held) == IPUSWAP_OWNER_HOST &&
@@ -183,7 +181,7 @@ static bool dispatch(struct fhost *m, __u32 cpu, __u32 pick, bool steal)
 		}
 		if (r == IPUSWAP_R_STATE) {
 			/* The caller drops the entry: only right if a host CPU has it. */
-			FUZZ_CHECK(!loss_checks() || !m->queued[idx], "self_serve said drop (STATE) for slot %u the "
+			FUZZ_CHECK(!m->queued[idx], "self_serve said drop (STATE) for slot %u the "
 				   "host offered and nobody claimed (word %#llx)", idx,
 				   (unsigned long long)home_of(m, idx));
 			m->where[idx] = M_HOST;
@@ -333,7 +331,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_attached(hdr, IPUSWAP_PROTO_SWAP, nr_cpus,
 		      64ULL * nr_cpus + (64 + fz_u8(&f) % 64) * stride);
 	FUZZ_CHECK(!ipuswap_layout(hdr->region_offset, hdr->region_size, nr_cpus, &l), "layout");
-	m.h = (struct ipuswap_host){ .win = hdr, .l = l, .ops = &fh_ops };
+	m.h = (struct ipuswap_host){ .win = hdr, .l = l, .ops = &fh_ops, .defer = m.defer };
 	for (i = 0; i < l.nr_tasks; i++)
 		ipuswap_task_at(hdr, &l, i)->home =
 			IPUSWAP_HOME(IPUSWAP_TASK_FREE, IPUSWAP_OWNER_NONE, IPUSWAP_LOC_NONE, 0);
@@ -357,7 +355,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < nr_cpus; i++)
 			dispatch(&m, i, round, false);
 	for (i = 0; i < NSLOTS; i++)
-		FUZZ_CHECK(!loss_checks() || m.where[i] != M_QUEUED || !m.queued[i],
+		FUZZ_CHECK(m.where[i] != M_QUEUED || !m.queued[i],
 			   "slot %u offered and never run (word %#llx)", i,
 			   (unsigned long long)home_of(&m, i));
 	return 0;

@@ -1060,6 +1060,7 @@ static bool t_engine_range_and_stale_hdr(void)
 struct th {
 	struct ipuswap_host host;	/* first: the hooks cast back */
 	bool used[NTASK], queued[NTASK], online[NCPU];
+	__u8 defer[NTASK];
 	unsigned int counted[IPUSWAP_NR_REASONS];
 };
 
@@ -1083,6 +1084,14 @@ static void th_set_queued(const struct ipuswap_host *h, __u32 idx, bool on)
 	th_of(h)->queued[idx] = on;
 }
 
+static bool th_claim(const struct ipuswap_host *h, __u32 idx)
+{
+	bool was = th_of(h)->queued[idx];
+
+	th_of(h)->queued[idx] = false;
+	return was;
+}
+
 static bool th_online(const struct ipuswap_host *h, __u32 cpu)
 {
 	return th_of(h)->online[cpu];
@@ -1095,7 +1104,7 @@ static void th_count(const struct ipuswap_host *h, enum ipuswap_reason why)
 
 static const struct ipuswap_host_ops th_ops = {
 	.in_use = th_in_use, .queued = th_queued, .set_queued = th_set_queued,
-	.cpu_online = th_online, .count = th_count,
+	.claim = th_claim, .cpu_online = th_online, .count = th_count,
 };
 
 /* A window with every slot in use and HOST at version 1, CPUs online. */
@@ -1109,6 +1118,7 @@ static struct th *th_new(void)
 		abort();
 	t->host.win = w;
 	t->host.ops = &th_ops;
+	t->host.defer = t->defer;
 	for (i = 0; i < NTASK; i++) {
 		t->used[i] = true;
 		*ipuswap_host_home_at(&t->host, i) = H(HOST, HOST, NONE, 1);
@@ -1220,18 +1230,23 @@ static bool t_host_self_serve(void)
 	       held == H(COMMIT, HOST, 0, 4) && !t->queued[1], "queued");
 	EXPECT(ipuswap_host_self_serve(&t->host, 1, 0, false, &held) == IPUSWAP_R_STATE,
 	       "not queued");
-	/* Proposed to online CPU 2: left to it, unless stealing or offline. */
+	/* Proposed to online CPU 2 (its cell too): left to it, unless stealing or offline. */
 	HOME(t, 1) = H(PROPOSE, FW, 2, 8);
+	CELLW(t, 2) = C(PROPOSE, 0, 1, 8);
+	t->queued[1] = true;
 	EXPECT(ipuswap_host_self_serve(&t->host, 1, 0, false, &held) == IPUSWAP_R_ELSEWHERE &&
 	       HOME(t, 1) == H(PROPOSE, FW, 2, 8), "left to its CPU");
 	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, true, &held) &&
 	       held == H(COMMIT, HOST, 0, 9), "steal");
 	HOME(t, 1) = H(PROPOSE, FW, 2, 10);
+	CELLW(t, 2) = C(PROPOSE, 0, 1, 10);
+	t->queued[1] = true;
 	t->online[2] = false;
 	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, false, &held) &&
 	       held == H(COMMIT, HOST, 0, 11), "its CPU is offline");
 	/* Proposed to this CPU: simply served. */
 	HOME(t, 1) = H(PROPOSE, FW, 0, 12);
+	t->queued[1] = true;
 	EXPECT(!ipuswap_host_self_serve(&t->host, 1, 0, false, &held), "own proposal");
 	th_free(t);
 	return cur_ok;
@@ -1260,6 +1275,67 @@ static bool t_host_lifecycle(void)
 	t->queued[2] = true;
 	EXPECT(!ipuswap_host_destroy(&t->host, 2) && HOME(t, 2) == H(FREE, HOST, NONE, 0x1234567a) &&
 	       !t->queued[2], "destroy garbage: %#llx", (ull)HOME(t, 2));
+	th_free(t);
+	return cur_ok;
+}
+
+/*
+ * Well-formed forgeries over what the host knows (issue 15, finding 2; the
+ * fuzz inputs corpus/host/host-*): the queued bit is the host's truth.
+ */
+static bool t_host_forged(void)
+{
+	struct th *t = th_new();
+	__u64 prop, held = 0;
+	unsigned int i;
+	enum ipuswap_reason r;
+
+	/* Staged, then FREE forged over it: repaired to QUEUED, then served. */
+	HOME(t, 4) = H(FREE, HOST, NONE, 3);
+	CELLW(t, 0) = C(PROPOSE, 0, 4, 3);
+	t->queued[4] = true;
+	r = ipuswap_host_take(&t->host, 0, 4, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_STALE && HOME(t, 4) == H(QUEUED, HOST, NONE, 5) && t->queued[4] &&
+	       t->counted[IPUSWAP_R_BAD_WORD] == 1, "forged FREE at take: %d %#llx", r,
+	       (ull)HOME(t, 4));
+	EXPECT(!ipuswap_host_self_serve(&t->host, 4, 0, false, &held) &&
+	       held == H(COMMIT, HOST, 0, 6) && !t->queued[4], "served after the repair");
+	/* A COMMIT forged over a queued task: served here, not dropped. */
+	HOME(t, 4) = H(COMMIT, HOST, 2, 7);
+	t->queued[4] = true;
+	EXPECT(!ipuswap_host_self_serve(&t->host, 4, 1, false, &held) &&
+	       held == H(COMMIT, HOST, 1, 10) && t->counted[IPUSWAP_R_BAD_WORD] == 2,
+	       "forged COMMIT: %#llx", (ull)HOME(t, 4));
+
+	/* PROPOSE(0) with no proposal in CPU 0's cell: nobody will take it. */
+	HOME(t, 5) = H(PROPOSE, FW, 0, 3);
+	CELLW(t, 0) = 0;
+	t->queued[5] = true;
+	EXPECT(!ipuswap_host_self_serve(&t->host, 5, 1, false, &held) &&
+	       held == H(COMMIT, HOST, 1, 4), "proposal with an empty cell");
+	/* Even with its cell, a proposal is left to its CPU a bounded number of times. */
+	HOME(t, 5) = H(PROPOSE, FW, 0, 5);
+	CELLW(t, 0) = C(PROPOSE, 0, 5, 5);
+	t->queued[5] = true;
+	t->defer[5] = 0;
+	for (i = 0; i < IPUSWAP_HOST_DEFER; i++)
+		EXPECT(ipuswap_host_self_serve(&t->host, 5, 1, false, &held) == IPUSWAP_R_ELSEWHERE,
+		       "deferral %u", i);
+	EXPECT(!ipuswap_host_self_serve(&t->host, 5, 1, false, &held) &&
+	       held == H(COMMIT, HOST, 1, 6), "served after %u deferrals", IPUSWAP_HOST_DEFER);
+
+	/* A proposal of a task the host never offered is never committed. */
+	HOME(t, 6) = H(PROPOSE, FW, 0, 2);
+	CELLW(t, 0) = C(PROPOSE, 0, 6, 2);
+	r = ipuswap_host_take(&t->host, 0, 6, true, &prop, &held);
+	EXPECT(r == IPUSWAP_R_STALE && HOME(t, 6) == H(PROPOSE, FW, 0, 2) && !t->queued[6] &&
+	       CELLW(t, 0) == C(ABORT, IPUSWAP_R_STALE, 6, 2), "take unoffered: %d", r);
+	EXPECT(ipuswap_host_self_serve(&t->host, 6, 1, true, &held) == IPUSWAP_R_STALE &&
+	       HOME(t, 6) == H(PROPOSE, FW, 0, 2), "self-serve unoffered");
+	/* ... and its next enqueue takes it home first (counted). */
+	EXPECT(!ipuswap_host_enqueue(&t->host, 6, 1, &held) && held == H(QUEUED, HOST, 1, 4) &&
+	       t->queued[6] && t->counted[IPUSWAP_R_BAD_WORD] == 3, "enqueue repairs: %#llx",
+	       (ull)HOME(t, 6));
 	th_free(t);
 	return cur_ok;
 }
@@ -1299,6 +1375,7 @@ static const struct tap_test tests[] = {
 	{ "host peek: garbage repaired, slot not in use answered", t_host_peek },
 	{ "host self-serve: left to an online CPU unless stealing", t_host_self_serve },
 	{ "host create/enqueue/retract/stop/destroy and the queued bit", t_host_lifecycle },
+	{ "host: forged words never drop, strand or run an unoffered task", t_host_forged },
 	{ "reason names: one per reason, none shared", t_reason_names },
 	{ "ipuswap_layout: sizes, limits, cache-aligned stride", t_layout },
 	{ "fw_pcie: latencies, several in flight, bulk bandwidth, scale", t_pcie_model },

@@ -99,6 +99,11 @@ static void th_set_queued(const struct ipuswap_host *host, __u32 idx, bool on)
 	atomic_store(&hctx_of(host)->tw->t[idx].queued, on);
 }
 
+static bool th_claim(const struct ipuswap_host *host, __u32 idx)
+{
+	return atomic_exchange(&hctx_of(host)->tw->t[idx].queued, false);
+}
+
 static bool th_cpu_online(const struct ipuswap_host *host, __u32 cpu)
 {
 	(void)host;
@@ -116,10 +121,12 @@ static const struct ipuswap_host_ops twin_host_ops = {
 	.in_use = th_in_use,
 	.queued = th_queued,
 	.set_queued = th_set_queued,
+	.claim = th_claim,
 	.cpu_online = th_cpu_online,
 	.count = th_count,
 };
 
+/* The twin's host always steals (self-serve with steal): no defer counts. */
 static void host_init(struct hctx *h)
 {
 	h->host = (struct ipuswap_host){ .win = h->tw->win, .l = h->tw->l,
