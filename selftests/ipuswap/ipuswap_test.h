@@ -73,18 +73,28 @@ static inline int ipt_write(const char *path, const char *val)
 	return err;
 }
 
-/* Value of key=value in /sys/kernel/debug/ipuswap/info, or -1. */
+/*
+ * Value of key=value in /sys/kernel/debug/ipuswap/info, or -1. The file
+ * outgrew 4 KiB (FITO and interrupt counters): read up to 64 KiB.
+ */
 static inline long long ipt_info(const char *key)
 {
-	char buf[4096], *line, *save = NULL;
+	const size_t size = 1 << 16;
+	char *buf = malloc(size), *line, *save = NULL;
 	size_t klen = strlen(key);
+	long long v = -1;
 
-	if (ipt_read(IPUSWAP_DEBUGFS "/info", buf, sizeof(buf)))
+	if (!buf || ipt_read(IPUSWAP_DEBUGFS "/info", buf, size)) {
+		free(buf);
 		return -1;
+	}
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == '=')
-			return strtoll(line + klen + 1, NULL, 10);
-	return -1;
+		if (!strncmp(line, key, klen) && line[klen] == '=') {
+			v = strtoll(line + klen + 1, NULL, 10);
+			break;
+		}
+	free(buf);
+	return v;
 }
 
 static inline bool ipt_exists(const char *path)

@@ -18,21 +18,6 @@
 #include "ipuswap_wire.h"
 #include "kfunc_args.h"
 
-/* key=value of debugfs info (longer than ipt_info() reads), or -1. */
-static long long info(const char *key)
-{
-	static char buf[1 << 16];
-	char *line, *save = NULL;
-	size_t klen = strlen(key);
-
-	if (ipt_read(IPUSWAP_DEBUGFS "/info", buf, sizeof(buf)))
-		return -1;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!strncmp(line, key, klen) && line[klen] == '=')
-			return strtoll(line + klen + 1, NULL, 10);
-	return -1;
-}
-
 /* The object's internal map whose name ends in @suffix (".rodata"...). */
 static struct bpf_map *internal_map(struct bpf_object *obj, const char *suffix)
 {
@@ -127,7 +112,7 @@ static void check_refused(struct __test_metadata *_metadata, const struct kfa_re
 	EXPECT_EQ(0, res->nr_wrong);
 	EXPECT_GE(res->nr_bad, 100);
 	/* Each counted once, as every other abort. */
-	EXPECT_EQ(res->nr_bad, info("abort_bad_arg"));
+	EXPECT_EQ(res->nr_bad, ipt_info("abort_bad_arg"));
 	ipt_splat_counts(now);
 	for (size_t i = 0; i < IPT_NR_SPLATS; i++) {
 		EXPECT_EQ(splats[i], now[i]) TH_LOG("dmesg gained \"%s\"", ipt_splats[i]);
@@ -159,8 +144,8 @@ TEST_F_TIMEOUT(args, fito_kfuncs_refuse_bad_args_and_wait_once_per_cycle, 120)
 		EXPECT_EQ(-IPUSWAP_R_NO_PROPOSAL, res.loop_rets[i]) TH_LOG("request %d", i);
 	}
 	/* One wait before the cycle (the decision), the cycle's own. */
-	waits = info("fito_waits") - 1;
-	capped = info("fito_wait_capped");
+	waits = ipt_info("fito_waits") - 1;
+	capped = ipt_info("fito_wait_capped");
 	TH_LOG("%d requests in one cycle: %lld waited, %lld capped, %llu us in all, "
 	       "%llu context switches", KFA_NR_REQUESTS, waits, capped,
 	       (unsigned long long)res.loop_ns / 1000,
