@@ -112,6 +112,14 @@ static inline bool ipuswap_host_home(const struct ipuswap_host *h, __u32 idx, __
 	return ipuswap_home_valid(*seen, nr_cpus);
 }
 
+/* Is @w a valid QUEUED or PROPOSE word: one an offered task may have? */
+static inline bool ipuswap_host_word_offered(__u64 w, __u32 nr_cpus)
+{
+	return ipuswap_home_valid(w, nr_cpus) &&
+	       (IPUSWAP_HOME_STATE(w) == IPUSWAP_TASK_QUEUED ||
+		IPUSWAP_HOME_STATE(w) == IPUSWAP_TASK_PROPOSE);
+}
+
 /*
  * Caller holds slot @idx's claim token: the host offered the task and no
  * host CPU has it, so its word must be QUEUED or PROPOSE. Anything else
@@ -123,15 +131,13 @@ static inline bool ipuswap_host_offered(const struct ipuswap_host *h, __u32 idx,
 {
 	__u64 *home = ipuswap_host_home_at(h, idx);
 	__u32 nr_cpus = h->l.nr_cpus;
-	__u8 st;
 
 	*seen = ipuswap_load(home);
-	st = IPUSWAP_HOME_STATE(*seen);
-	if (ipuswap_home_valid(*seen, nr_cpus) &&
-	    (st == IPUSWAP_TASK_QUEUED || st == IPUSWAP_TASK_PROPOSE))
+	if (ipuswap_host_word_offered(*seen, nr_cpus))
 		return true;
 	h->ops->count(h, IPUSWAP_R_BAD_WORD);
-	if ((st != IPUSWAP_TASK_HOST || !ipuswap_home_valid(*seen, nr_cpus)) &&
+	if ((IPUSWAP_HOME_STATE(*seen) != IPUSWAP_TASK_HOST ||
+	     !ipuswap_home_valid(*seen, nr_cpus)) &&
 	    ipuswap_swap(home, seen, IPUSWAP_NEXT(IPUSWAP_TASK_HOST, IPUSWAP_OWNER_HOST,
 						  IPUSWAP_LOC_NONE, *seen)))
 		return false;
@@ -141,11 +147,8 @@ static inline bool ipuswap_host_offered(const struct ipuswap_host *h, __u32 idx,
 /* Does a word look offered (QUEUED or PROPOSE)? Only a hint without the token. */
 static inline bool ipuswap_host_looks_queued(const struct ipuswap_host *h, __u32 idx)
 {
-	__u64 w = ipuswap_load(ipuswap_host_home_at(h, idx));
-
-	return ipuswap_home_valid(w, h->l.nr_cpus) &&
-	       (IPUSWAP_HOME_STATE(w) == IPUSWAP_TASK_QUEUED ||
-		IPUSWAP_HOME_STATE(w) == IPUSWAP_TASK_PROPOSE);
+	return ipuswap_host_word_offered(ipuswap_load(ipuswap_host_home_at(h, idx)),
+					 h->l.nr_cpus);
 }
 
 /*
