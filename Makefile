@@ -6,6 +6,8 @@ usage: make [TARGET] [O=BUILD_DIR] [V=1]
   make              kernel (cached), module, scheduler, firmware, selftests
   make check        install deps, build, host tests, kselftests in VMs (CI)
   make check-full   the same with everything make check leaves out for time
+  make check-debug  make check on the debug kernel (KASAN, UBSAN, KFENCE,
+                    kmemleak...) in O=build-debug; KCONFIG=debug for any target
   make check-host   only the host tests (of an already built O)
   make check-vm     only the VM tests (of an already built O)
   make demo         install deps, build, boot the VM and show the path working
@@ -24,6 +26,10 @@ export HELP
 
 O ?= $(CURDIR)/build
 override O := $(abspath $(O))
+# KCONFIG=debug: the debug VM kernel (selftests/config.debug), for every
+# script that asks scripts/kernel-build for the tree.
+KCONFIG ?=
+export IPUSWAP_KCONFIG := $(KCONFIG)
 # Deferred (=): the kernel package may not be installed until deps ran.
 KDIR = $(shell $(CURDIR)/scripts/kernel-build --print-dir)
 
@@ -35,7 +41,7 @@ endif
 
 KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 
-.PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-full check-host \
+.PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-full check-debug check-host \
 	check-vm demo checkpatch clean help model twin-check fuzz bench-proto docs \
 	bench bench-quick
 
@@ -122,6 +128,10 @@ check-full:
 	$(Q)scripts/deps
 	$(Q)$(MAKE) all fw-arm64
 	$(Q)scripts/run-tests --full $(O)
+
+# A module built for one kernel cannot be tested on the other: its own O.
+check-debug:
+	$(Q)$(MAKE) check KCONFIG=debug O=$(CURDIR)/build-debug
 
 check-host:
 	$(Q)scripts/run-tests --host-only $(O)

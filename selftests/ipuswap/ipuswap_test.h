@@ -415,7 +415,7 @@ static inline void ipt_agent_stop(pid_t agent)
  */
 static const char *const ipt_splats[] = {
 	"WARNING:", "BUG:", "Oops", "lockdep", "possible recursive locking",
-	"suspicious RCU usage",
+	"suspicious RCU usage", "UBSAN:",
 };
 
 #define IPT_NR_SPLATS	(sizeof(ipt_splats) / sizeof(ipt_splats[0]))
