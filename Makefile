@@ -20,6 +20,9 @@ usage: make [TARGET] [O=BUILD_DIR] [V=1]
   make bench        all modes side by side in the VM -> Documentation/benchmarks/
   make bench-quick  the reduced matrix (one latency, one repetition)
   make docs         render Documentation/*.dot pictures
+  make install      module, scx_ipuswap, ipuswap-fw, systemd units and their
+                    /etc defaults (DESTDIR=, PREFIX=/usr/local); make uninstall
+  make dkms-src     module sources + dkms.conf in /usr/src/ipuswap-VERSION
   make clean        remove O
 endef
 export HELP
@@ -43,6 +46,7 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 
 .PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-full check-debug check-host \
 	check-vm demo checkpatch clean help model twin-check fuzz bench-proto docs \
+	install uninstall dkms-src \
 	bench bench-quick
 
 all: kernel module bpf fw selftests
@@ -107,6 +111,19 @@ bench:
 bench-quick:
 	$(Q)scripts/deps
 	$(Q)scripts/bench --quick
+
+# Installs what make built (scripts/install); DESTDIR and PREFIX as usual.
+PREFIX ?= /usr/local
+INSTALL_ENV = DESTDIR='$(DESTDIR)' PREFIX='$(PREFIX)'
+
+install:
+	$(Q)$(INSTALL_ENV) scripts/install install $(O)
+
+uninstall:
+	$(Q)$(INSTALL_ENV) scripts/install uninstall $(O)
+
+dkms-src:
+	$(Q)$(INSTALL_ENV) scripts/install dkms-src
 
 DOT_SRCS := $(wildcard Documentation/*.dot)
 
