@@ -31,6 +31,7 @@
 #include "ipuswap_swap.h"
 #include "fw_core.h"
 #include "fw_engine.h"
+#include "fw_hostile.h"
 #include "log.h"
 
 enum fw_tag { TAG_SIGNAL, TAG_TICK, TAG_FAULT, TAG_TRANSPORT, TAG_STORM };
@@ -63,6 +64,10 @@ struct fw_core {
 	uint64_t rng;
 	struct timespec storm_until;	/* storm@: flooding until then */
 	uint64_t storm_rung;		/* interrupts raised by the storm */
+	bool hostile_on;		/* hostile@: lying (fw_hostile.c) */
+	struct timespec hostile_until;	/* until then; tv_sec 0: until exit */
+	uint64_t hostile_next_ns;	/* no lie before then (fw_pcie_clock) */
+	struct fw_hostile hostile;
 };
 
 /* ---- fault table --------------------------------------------------------- */
@@ -73,19 +78,29 @@ static void fault_restart(struct fw_core *c, const struct fw_fault *f);
 static void fault_slow(struct fw_core *c, const struct fw_fault *f);
 static void fault_garbage(struct fw_core *c, const struct fw_fault *f);
 static void fault_storm(struct fw_core *c, const struct fw_fault *f);
+static void fault_hostile(struct fw_core *c, const struct fw_fault *f);
+static void storm_start(struct fw_core *c, double secs);
+
+/* KIND@SECONDS:ARG: what ARG is, if the kind takes one. */
+enum fw_fault_arg {
+	ARG_NONE,
+	ARG_NS,			/* slow: nanoseconds, required */
+	ARG_SECS,		/* hostile: seconds, optional (0: until exit) */
+};
 
 /* To add a fault: a name and what it does when its time comes. */
 static const struct fw_fault_kind {
 	const char *name;
 	void (*fire)(struct fw_core *c, const struct fw_fault *f);
-	bool has_arg;		/* KIND@SECONDS:ARG */
+	enum fw_fault_arg arg;
 } fault_kinds[] = {
-	{ "kill", fault_kill, false },
-	{ "hang", fault_hang, false },
-	{ "restart", fault_restart, false },
-	{ "slow", fault_slow, true },
-	{ "garbage", fault_garbage, false },
-	{ "storm", fault_storm, false },
+	{ "kill", fault_kill, ARG_NONE },
+	{ "hang", fault_hang, ARG_NONE },
+	{ "restart", fault_restart, ARG_NONE },
+	{ "slow", fault_slow, ARG_NS },
+	{ "garbage", fault_garbage, ARG_NONE },
+	{ "storm", fault_storm, ARG_NONE },
+	{ "hostile", fault_hostile, ARG_SECS },
 };
 
 #define NR_FAULT_KINDS (sizeof(fault_kinds) / sizeof(fault_kinds[0]))
@@ -128,7 +143,7 @@ const char *fw_fault_parse(const char *spec, struct fw_fault *out)
 	out->kind = i;
 	out->at_s = s;
 	out->arg = 0;
-	if (fault_kinds[i].has_arg) {
+	if (fault_kinds[i].arg == ARG_NS) {
 		const char *a = end + 1;
 
 		if (*end != ':')
@@ -138,6 +153,15 @@ const char *fw_fault_parse(const char *spec, struct fw_fault *out)
 		if (!*a || *end || errno || !isfinite(out->arg) || out->arg < 0 ||
 		    out->arg > 1e9)
 			return "NANOSECONDS must be a number from 0 to 1000000000";
+	} else if (fault_kinds[i].arg == ARG_SECS && *end) {
+		const char *a = end + 1;
+
+		errno = 0;
+		out->arg = strtod(a, &end);
+		if (!*a || *end || errno || !isfinite(out->arg) || out->arg <= 0 ||
+		    out->arg > FW_FAULT_MAX_S)
+			return "the duration (KIND@SECONDS:FOR) must be a number of seconds "
+			       "above 0, up to 1000000 (none: until exit)";
 	} else if (*end) {
 		return "this fault takes no :ARG";
 	}
@@ -380,6 +404,76 @@ static bool sched_start(struct fw_core *c)
 	return true;
 }
 
+/* ---- hostile@: a firmware that serves and lies (fw_hostile.c) ------------ */
+
+static void hostile_stop(struct fw_core *c, const char *why)
+{
+	char report[512];
+
+	if (!c->hostile_on)
+		return;
+	fw_hostile_restore(&c->hostile);
+	c->hostile_on = false;
+	fw_hostile_report(&c->hostile, report, sizeof(report));
+	fw_log("hostile: stopped (%s): %s, %llu interrupts raised", why, report,
+	       (unsigned long long)c->storm_rung);
+}
+
+/*
+ * From now on every engine step is followed by one lie (at most one per
+ * FW_HOSTILE_GAP_US), for f->arg seconds or until exit; the engine and
+ * liveness go on as if nothing happened.
+ */
+static void fault_hostile(struct fw_core *c, const struct fw_fault *f)
+{
+	clock_gettime(CLOCK_MONOTONIC, &c->hostile_until);
+	if (f->arg > 0)
+		c->hostile_until = ts_add(c->hostile_until, f->arg);
+	else
+		c->hostile_until.tv_sec = 0;
+	c->hostile_on = true;
+	fw_log("hostile: lying %s, seed %llu (replay: --seed %llu)",
+	       f->arg > 0 ? "for a while" : "until exit",
+	       (unsigned long long)c->hostile.seed, (unsigned long long)c->hostile.seed);
+}
+
+/* Whether the lies go on; on every tick and before every lie. */
+static bool hostile_lying(struct fw_core *c, struct timespec *now)
+{
+	if (!c->hostile_on)
+		return false;
+	clock_gettime(CLOCK_MONOTONIC, now);
+	if (c->hostile_until.tv_sec && ts_diff(*now, c->hostile_until) >= 0) {
+		hostile_stop(c, "period over");
+		return false;
+	}
+	return true;
+}
+
+/* After an engine step: one lie, and an interrupt flood when it says so. */
+static void hostile_step(struct fw_core *c)
+{
+	struct fw_hostile_lie lie;
+	uint64_t ns = fw_pcie_clock();
+	struct timespec now;
+
+	if (!c->hostile_on || ns < c->hostile_next_ns || !hostile_lying(c, &now))
+		return;
+	c->hostile_next_ns = ns + FW_HOSTILE_GAP_US * 1000ULL;
+	if (fw_hostile_lie(&c->hostile, c->hdr, c->t->size, ts_diff(now, c->t0), &lie))
+		storm_start(c, FW_HOSTILE_FLOOD_S);
+	fw_dbg(3, "hostile: %s at +%#llx: %#llx%s", fw_hostile_family_name(lie.family),
+	       (unsigned long long)lie.off, (unsigned long long)lie.val,
+	       lie.written ? "" : " (lost the race)");
+}
+
+/* Our own reads of the header must see the truth, not our own lies. */
+static void hostile_unlie(struct fw_core *c)
+{
+	if (c->hostile_on)
+		fw_hostile_restore(&c->hostile);
+}
+
 /*
  * Serve the scheduler while one is attached and asks for this agent: run
  * the engine until it is idle, and keep polling it for poll_us so that a
@@ -401,11 +495,13 @@ static void sched_service(struct fw_core *c)
 	now = fw_pcie_clock();
 	deadline = now + (uint64_t)c->cfg->poll_us * 1000;
 	for (;;) {
+		hostile_unlie(c);
 		r = c->eops->step(c->engine);
 		if (r < 0) {
 			sched_stop(c, "header changed");
 			break;
 		}
+		hostile_step(c);
 		now = fw_pcie_clock();
 		if (now >= deadline)
 			break;
@@ -489,16 +585,21 @@ static bool write_garbage(struct fw_core *c)
  * pending MSI-X bit). Everything else (liveness, pings, the engine) goes
  * on: only the interrupts lie.
  */
-static void fault_storm(struct fw_core *c, const struct fw_fault *f)
+static void storm_start(struct fw_core *c, double secs)
 {
 	struct itimerspec its = { 0 };
 
-	(void)f;
 	clock_gettime(CLOCK_MONOTONIC, &c->storm_until);
-	c->storm_until = ts_add(c->storm_until, FW_STORM_S);
+	c->storm_until = ts_add(c->storm_until, secs);
 	its.it_interval.tv_nsec = FW_STORM_PERIOD_US * 1000L;
 	its.it_value = its.it_interval;
 	timerfd_settime(c->stormfd, 0, &its, NULL);
+}
+
+static void fault_storm(struct fw_core *c, const struct fw_fault *f)
+{
+	(void)f;
+	storm_start(c, FW_STORM_S);
 }
 
 static void on_storm(struct fw_core *c)
@@ -513,8 +614,9 @@ static void on_storm(struct fw_core *c)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if (ts_diff(now, c->storm_until) >= 0) {
 		timerfd_settime(c->stormfd, 0, &off, NULL);
-		fw_log("storm over: %llu interrupts raised",
-		       (unsigned long long)c->storm_rung);
+		if (!c->hostile_on)
+			fw_log("storm over: %llu interrupts raised",
+			       (unsigned long long)c->storm_rung);
 		return;
 	}
 	for (v = 0; v < IPUSWAP_NR_VECTORS; v++)
@@ -607,10 +709,13 @@ static void answer_check(struct fw_core *c)
 static void on_tick(struct fw_core *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
+	struct timespec now;
 	uint64_t exp;
 
 	if (read(c->tickfd, &exp, sizeof(exp)) < 0)
 		return;
+	hostile_unlie(c);
+	hostile_lying(c, &now);
 	if (c->cfg->onhost) {
 		/* The header, liveness and pings belong to the IPU's firmware. */
 		check_host_state(c);
@@ -639,6 +744,7 @@ static void on_transport(struct fw_core *c, int timeout_ms)
 
 	if (c->t->ops->wait(c->t, timeout_ms, &ev) <= 0)
 		return;
+	hostile_unlie(c);
 	if (ev.disconnected) {
 		if (!c->cfg->onhost)
 			window_forget_host(c);
@@ -749,6 +855,16 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 	c->epfd = c->tickfd = c->faultfd = c->stormfd = -1;
 	c->pcie_cfg = cfg->pcie;
 	sort_faults(c);
+	for (i = 0; i < (int)cfg->nr_faults; i++) {
+		if (strcmp(fw_fault_name(cfg->faults[i].kind), "hostile"))
+			continue;
+		/* Chosen now and said first, so that even a run cut short can be replayed. */
+		fw_hostile_init(&c->hostile, cfg->hostile_seed_set ? cfg->hostile_seed :
+				(uint64_t)time(NULL) * 1000003u ^ (uint64_t)getpid());
+		dprintf(STDERR_FILENO, "# hostile: seed=%llu\n",
+			(unsigned long long)c->hostile.seed);
+		break;
+	}
 
 	ret = core_setup(c);
 	if (ret) {
@@ -806,6 +922,7 @@ int fw_run(struct transport *t, const struct fw_config *cfg, int sigfd)
 	}
 	ret = c->exit_sig;
 out:
+	hostile_stop(c, "exit");
 	sched_stop(c, "exit");
 	if (c->tickfd >= 0)
 		close(c->tickfd);

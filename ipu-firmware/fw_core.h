@@ -30,7 +30,9 @@ enum fw_corrupt {
 struct fw_fault {
 	unsigned int kind;
 	double at_s;		/* after the host first left ABSENT */
-	double arg;		/* slow@S:NS: the extra nanoseconds per access */
+	double arg;		/* slow@S:NS: the extra nanoseconds per access;
+				 * hostile@S:FOR: seconds of lies (0: until exit)
+				 */
 };
 
 #define FW_POLL_US_DEFAULT	200
@@ -38,6 +40,7 @@ struct fw_fault {
 #define FW_GARBAGE_S		2.0	/* garbage@S writes garbage this long */
 #define FW_STORM_S		6.0	/* storm@S floods interrupts this long, */
 #define FW_STORM_PERIOD_US	50	/* raising every vector this often */
+#define FW_HOSTILE_GAP_US	100	/* hostile@ lies at most this often */
 
 struct fw_config {
 	unsigned int tick_us;
@@ -58,6 +61,9 @@ struct fw_config {
 	bool fault_from_sched;
 	unsigned int nr_faults;
 	struct fw_fault faults[FW_MAX_FAULTS];
+	/* hostile@: --seed N replays a run's lies; otherwise one is chosen. */
+	bool hostile_seed_set;
+	uint64_t hostile_seed;
 };
 
 /* Parsers for the CLI: return NULL, or why the text is not acceptable. */

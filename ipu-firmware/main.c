@@ -59,6 +59,7 @@ enum {
 	OPT_PCIE_SCALE,
 	OPT_POLL_US,
 	OPT_DEV,
+	OPT_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +79,7 @@ static const struct option long_opts[] = {
 	{ "pcie-scale",		required_argument, NULL, OPT_PCIE_SCALE },
 	{ "poll-us",		required_argument, NULL, OPT_POLL_US },
 	{ "dev",		required_argument, NULL, OPT_DEV },
+	{ "seed",		required_argument, NULL, OPT_SEED },
 	{ "verbose",		no_argument,	   NULL, 'v' },
 	{ "help",		no_argument,	   NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -108,7 +110,12 @@ static void usage(FILE *f)
 "                           restart (engine recovers from the window),\n"
 "                           garbage (random words in the swap region for\n"
 "                           2 s), slow@SECONDS:NS (every access NS slower),\n"
-"                           storm (every vector raised every 50 us for 6 s)\n"
+"                           storm (every vector raised every 50 us for 6 s),\n"
+"                           hostile@SECONDS[:FOR] (keeps serving, but also\n"
+"                           writes well-formed lies for FOR seconds, default\n"
+"                           until exit; the seed is printed as\n"
+"                           '# hostile: seed=N')\n"
+"  --seed N                 replay the lies of --fault hostile (0..2^64-1)\n"
 "  --fault-clock bind|sched count --fault SECONDS from the driver binding\n"
 "                           (default) or from a scheduler attaching\n"
 "  --pcie-read-ns NS        latency model of the IPU's window accesses:\n"
@@ -324,6 +331,19 @@ static void opt_one(struct options *o, int c, const char *arg)
 	case OPT_PCIE_SCALE:
 		o->fcfg.pcie.scale = parse_double("--pcie-scale", arg, 10000);
 		break;
+	case OPT_SEED: {
+		unsigned long long v;
+		char *end;
+
+		errno = 0;
+		v = strtoull(arg, &end, 0);
+		if (*arg < '0' || *arg > '9' || *end || errno)
+			bad_usage("--seed '%s': expected an integer from 0 to %llu", arg,
+				  (unsigned long long)UINT64_MAX);
+		o->fcfg.hostile_seed = v;
+		o->fcfg.hostile_seed_set = true;
+		break;
+	}
 	case OPT_POLL_US:
 		o->fcfg.poll_us = parse_uint("--poll-us", arg, 10, 0, FW_POLL_US_MAX);
 		break;
@@ -364,6 +384,15 @@ static void parse_args(struct options *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		bad_usage("unexpected argument '%s'", argv[optind]);
+	if (o->fcfg.hostile_seed_set) {
+		unsigned int i;
+
+		for (i = 0; i < o->fcfg.nr_faults; i++)
+			if (!strcmp(fw_fault_name(o->fcfg.faults[i].kind), "hostile"))
+				break;
+		if (i == o->fcfg.nr_faults)
+			bad_usage("--seed: only --fault hostile takes a seed");
+	}
 	if (o->ops == &transport_ivshmem_ops && !o->tcfg.socket_path)
 		bad_usage("--socket PATH is required with --transport ivshmem");
 	if (o->ops == &transport_host_ops)

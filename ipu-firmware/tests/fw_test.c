@@ -408,7 +408,7 @@ static bool t_bad_shm_size(void)
 static bool t_bad_fault(void)
 {
 	return bad_cli(ARGS("--fault", "boom@1"),
-		       "--fault 'boom@1': unknown fault kind 'boom' (known: kill hang restart slow garbage storm)") &&
+		       "--fault 'boom@1': unknown fault kind 'boom' (known: kill hang restart slow garbage storm hostile)") &&
 	       bad_cli(ARGS("--fault", "kill"),
 		       "--fault 'kill': expected KIND@SECONDS") &&
 	       bad_cli(ARGS("--fault", "kill@"), "--fault 'kill@': SECONDS") &&
@@ -422,6 +422,66 @@ static bool t_bad_fault(void)
 	       bad_cli(ARGS("--fault-clock", "boot"), "--fault-clock 'boot': not bind or sched") &&
 	       bad_cli(ARGS("--pcie-read-ns", "-1"), "--pcie-read-ns '-1'") &&
 	       bad_cli(ARGS("--poll-us", "x"), "--poll-us 'x'");
+}
+
+static bool t_bad_hostile(void)
+{
+	return bad_cli(ARGS("--fault", "hostile"), "--fault 'hostile': expected KIND@SECONDS") &&
+	       bad_cli(ARGS("--fault", "hostile@x"), "--fault 'hostile@x': SECONDS") &&
+	       bad_cli(ARGS("--fault", "hostile@4:"), "--fault 'hostile@4:': the duration") &&
+	       bad_cli(ARGS("--fault", "hostile@4:0"), "--fault 'hostile@4:0': the duration") &&
+	       bad_cli(ARGS("--fault", "hostile@4:-3"), "--fault 'hostile@4:-3': the duration") &&
+	       bad_cli(ARGS("--fault", "hostile@4:2s"), "--fault 'hostile@4:2s': the duration") &&
+	       bad_cli(ARGS("--fault", "hostile@4", "--seed", "x"),
+		       "--seed 'x': expected an integer from 0 to 18446744073709551615") &&
+	       bad_cli(ARGS("--fault", "hostile@4", "--seed", "-1"), "--seed '-1'") &&
+	       bad_cli(ARGS("--fault", "hostile@4", "--seed", "99999999999999999999"),
+		       "--seed '99999999999999999999'") &&
+	       bad_cli(ARGS("--fault", "kill@4", "--seed", "7"),
+		       "--seed: only --fault hostile takes a seed");
+}
+
+/* The seed is said first, whether chosen or given; with a guest it lies and goes on. */
+static bool t_fault_hostile(void)
+{
+	struct rig r;
+	uint64_t l1;
+	bool ok = false;
+
+	CHECK(rig_up(&r, ARGS("--fault", "hostile@0.1:0.3", "--seed", "42"), 2),
+	      "start and handshake");
+	CHECK(wait_log(&r.f, "# hostile: seed=42\n", 3000), "no seed line");
+	host_bind(&r.c, IPUSWAP_HOST_BOUND);
+	CHECK(wait_log(&r.f, "ipuswap-fw: hostile: lying for a while, seed 42 (replay: --seed 42)",
+		       3000), "no fault line");
+	CHECK(wait_log(&r.f, "ipuswap-fw: hostile: stopped (", 3000), "the lies never ended");
+	l1 = LOAD(hdr(&r.c)->fw_liveness);
+	sleep_ms(50);
+	CHECK(LOAD(hdr(&r.c)->fw_liveness) > l1, "liveness stopped");
+	kill(r.f.pid, SIGTERM);
+	CHECK(wait_exit(&r.f, 5000), "SIGTERM did not end it");
+	CHECK(exited_with(&r.f, 0), "status 0x%x", r.f.status);
+	ok = true;
+out:
+	rig_down(&r, ok);
+	return ok;
+}
+
+/* Without --seed one is chosen, and said before anything else happens. */
+static bool t_fault_hostile_seed_chosen(void)
+{
+	struct rig r;
+	char buf[4096];
+	bool ok = false;
+
+	CHECK(rig_up(&r, ARGS("--fault", "hostile@100"), 2), "start and handshake");
+	CHECK(wait_log(&r.f, "# hostile: seed=", 3000), "no chosen seed line");
+	read_log(&r.f, buf, sizeof(buf));
+	CHECK(!strstr(buf, "lying"), "lying before the fault's time: %s", buf);
+	ok = true;
+out:
+	rig_down(&r, ok);
+	return ok;
 }
 
 static bool t_bad_vectors(void)
@@ -980,6 +1040,7 @@ static const struct tap_test tests[] = {
 	{ "bad --shm-size (not 2^n, too small, too big, junk) exit 2", t_bad_shm_size },
 	{ "bad --fault specs exit 2", t_bad_fault },
 	{ "bad --vectors exit 2", t_bad_vectors },
+	{ "bad --fault hostile / --seed exit 2", t_bad_hostile },
 	{ "bad --tick-us/--corrupt-header/--transport, no --socket exit 2", t_bad_misc },
 	{ "listening log line", t_listening_line },
 	{ "handshake: version, id, shm, peer-0 fds, own fds", t_handshake },
@@ -1003,6 +1064,9 @@ static const struct tap_test tests[] = {
 	{ "--fault hang@0.2 stops liveness and pings, SIGTERM still exits", t_fault_hang },
 	{ "faults fire in time order, also during a hang", t_fault_order },
 	{ "--fault storm@0.1 floods every vector, liveness and pings go on", t_fault_storm },
+	{ "--fault hostile@0.1:0.3 --seed 42: seed said, lies end, liveness goes on",
+	  t_fault_hostile },
+	{ "--fault hostile without --seed says the seed it chose", t_fault_hostile_seed_chosen },
 	{ "SIGTERM with a guest: exit 0, socket removed", t_sigterm },
 	{ "SIGINT: exit 0, socket removed", t_sigint },
 };
