@@ -770,4 +770,5 @@ SCX_OPS_DEFINE(ipuswap_ops,
 	       .enable			= (void *)ipuswap_enable,
 	       .init			= (void *)ipuswap_init,
 	       .exit			= (void *)ipuswap_exit,
-	       .name			= "ipuswap");
+	       /* "ipuswap_<version>_g<hash>" (bpf/Makefile), like scx's */
+	       .name			= IPUSWAP_OPS_NAME);
