@@ -139,7 +139,7 @@ static json_t *do_stats(struct stats_server *srv, json_t *args)
 	pthread_mutex_unlock(&srv->lock);
 	if (!resp)
 		return error_reply(err, "no stats: %s%s", strerror(err),
-				   err == EAGAIN ? " (the scheduler is restarting)" : "");
+				   err == EAGAIN ? " (the scheduler is loading or restarting)" : "");
 	return reply(0, resp);
 }
 
