@@ -420,8 +420,8 @@ static void hostile_stop(struct fw_core *c, const char *why)
 }
 
 /*
- * From now on every engine step is followed by one lie (at most one per
- * FW_HOSTILE_GAP_US), for f->arg seconds or until exit; the engine and
+ * From now on every engine step is followed by FW_HOSTILE_PER_STEP lies (at
+ * most every FW_HOSTILE_GAP_US), for f->arg seconds or until exit; the engine and
  * liveness go on as if nothing happened.
  */
 static void fault_hostile(struct fw_core *c, const struct fw_fault *f)
@@ -456,15 +456,23 @@ static void hostile_step(struct fw_core *c)
 	struct fw_hostile_lie lie;
 	uint64_t ns = fw_pcie_clock();
 	struct timespec now;
+	unsigned int i;
 
 	if (!c->hostile_on || ns < c->hostile_next_ns || !hostile_lying(c, &now))
 		return;
 	c->hostile_next_ns = ns + FW_HOSTILE_GAP_US * 1000ULL;
-	if (fw_hostile_lie(&c->hostile, c->hdr, c->t->size, ts_diff(now, c->t0), &lie))
-		storm_start(c, FW_HOSTILE_FLOOD_S);
-	fw_dbg(3, "hostile: %s at +%#llx: %#llx%s", fw_hostile_family_name(lie.family),
-	       (unsigned long long)lie.off, (unsigned long long)lie.val,
-	       lie.written ? "" : " (lost the race)");
+	for (i = 0; i < FW_HOSTILE_PER_STEP; i++) {
+		if (fw_hostile_lie(&c->hostile, c->hdr, c->t->size, ts_diff(now, c->t0), &lie))
+			storm_start(c, FW_HOSTILE_FLOOD_S);
+		fw_dbg(3, "hostile: %s at +%#llx: %#llx%s", fw_hostile_family_name(lie.family),
+		       (unsigned long long)lie.off, (unsigned long long)lie.val,
+		       lie.written ? "" : " (lost the race)");
+	}
+	/* While the engine is busy the storm timer waits: flood from here too. */
+	if (ts_diff(now, c->storm_until) < 0)
+		for (i = 0; i < IPUSWAP_NR_VECTORS; i++)
+			if (!c->t->ops->notify_host(c->t, i))
+				c->storm_rung++;
 }
 
 /* Our own reads of the header must see the truth, not our own lies. */

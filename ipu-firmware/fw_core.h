@@ -40,7 +40,8 @@ struct fw_fault {
 #define FW_GARBAGE_S		2.0	/* garbage@S writes garbage this long */
 #define FW_STORM_S		6.0	/* storm@S floods interrupts this long, */
 #define FW_STORM_PERIOD_US	50	/* raising every vector this often */
-#define FW_HOSTILE_GAP_US	100	/* hostile@ lies at most this often */
+#define FW_HOSTILE_GAP_US	100	/* hostile@ lies at most this often, */
+#define FW_HOSTILE_PER_STEP	4	/* this many lies each time */
 
 struct fw_config {
 	unsigned int tick_us;

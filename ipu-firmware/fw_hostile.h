@@ -24,8 +24,8 @@
 
 #include "ipuswap_wire.h"
 
-#define FW_HOSTILE_FLOOD_S	1.0	/* one flood raises every vector this long */
-#define FW_HOSTILE_FLOOD_GAP_S	3.0	/* and starts at most this often */
+#define FW_HOSTILE_FLOOD_S	2.0	/* one flood raises every vector this long */
+#define FW_HOSTILE_FLOOD_GAP_S	4.0	/* and starts at most this often */
 #define FW_HOSTILE_PENDING	4	/* transient lies awaiting restore */
 
 /* What one lie wrote, for the log and the tests. */

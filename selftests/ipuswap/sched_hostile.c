@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A hostile IPU (issue 15): the VM's firmware runs with
+ * `--fault-clock sched --fault hostile@S` (IPUSWAP_FAULT=hostile): from S s
+ * after the first attach it keeps serving and ticking but also writes
+ * well-formed lies on every step (ipu-firmware/fw_hostile.c: forged home
+ * and cell words, proposals for CPUs a task may not use, version rollbacks
+ * and jumps, CASes racing the host's, header fields and FITO ring tails
+ * rewritten, interrupt floods).
+ *
+ * Under scx_ipuswap --mode swap, then --mode fito, a storm-like load runs
+ * through LIE_SECS of lies: rounds of short threads, a fork/exit storm, a
+ * pipe ping-pong and a thread moving those two between CPU sets and nice
+ * levels. Asserted: every workload thread completes; sched_ext never
+ * ejected the scheduler (still enabled, enable_seq unchanged, no "BPF
+ * scheduler ... disabled" line, the loader exits 0); dmesg gains no splat
+ * or soft lockup; and the module's counters show the lies were seen and
+ * repaired, so a firmware that did not lie cannot pass.
+ */
+#define _GNU_SOURCE
+#include <sys/klog.h>
+#include <sys/resource.h>
+
+#include "kselftest_harness.h"
+#include "ipuswap_test.h"
+
+#define LIE_SECS	18
+#define NR_WORKERS	32
+#define SCX_ENABLE_SEQ	"/sys/kernel/sched_ext/enable_seq"
+
+static const struct ipt_work work = { .spins = 15000, .sleep_us = 100 };
+
+struct load {
+	volatile int stop;
+	int nr_cpus;
+	int forked, reaped;	/* children that exited 0 */
+	int pongs;		/* ping-pong round trips */
+	int moves;		/* affinity and nice changes */
+	int ping[2], pong[2];
+	pid_t pinger, ponger;	/* tids, for the mover */
+	pthread_t threads[4];
+};
+
+/* @cpu alone, or every CPU with -1. */
+static void pin(const struct load *l, pid_t tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int c = 0; c < l->nr_cpus; c++)
+		if (cpu < 0 || c == cpu)
+			CPU_SET(c, &set);
+	sched_setaffinity(tid, sizeof(set), &set);
+}
+
+static void *forker(void *arg)
+{
+	struct load *l = arg;
+
+	while (!l->stop) {
+		pid_t pid = fork();
+		int status;
+
+		if (pid == 0)
+			_exit(0);
+		if (pid < 0)
+			continue;
+		__atomic_add_fetch(&l->forked, 1, __ATOMIC_RELAXED);
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status))
+			__atomic_add_fetch(&l->reaped, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void *pinger(void *arg)
+{
+	struct load *l = arg;
+	char c = 0;
+
+	l->pinger = gettid();
+	while (!l->stop) {
+		if (write(l->ping[1], &c, 1) != 1 || read(l->pong[0], &c, 1) != 1)
+			break;
+		__atomic_add_fetch(&l->pongs, 1, __ATOMIC_RELAXED);
+	}
+	c = 1;	/* tells the ponger to leave */
+	if (write(l->ping[1], &c, 1) != 1)
+		return NULL;
+	return NULL;
+}
+
+static void *ponger(void *arg)
+{
+	struct load *l = arg;
+	char c;
+
+	l->ponger = gettid();
+	while (read(l->ping[0], &c, 1) == 1 && !c)
+		if (write(l->pong[1], &c, 1) != 1)
+			break;
+	return NULL;
+}
+
+/* Affinity churn: each lie about a CPU meets tasks whose CPU set moves. */
+static void *mover(void *arg)
+{
+	struct load *l = arg;
+
+	for (int i = 0; !l->stop; i++) {
+		pid_t t = i & 1 ? l->pinger : l->ponger;
+
+		if (!t)
+			continue;
+		pin(l, t, i & 2 ? (i >> 2) % l->nr_cpus : -1);
+		setpriority(PRIO_PROCESS, t, i % 10);
+		__atomic_add_fetch(&l->moves, 2, __ATOMIC_RELAXED);
+		usleep(200);
+	}
+	pin(l, l->pinger, -1);
+	pin(l, l->ponger, -1);
+	return NULL;
+}
+
+static int load_start(struct load *l)
+{
+	void *(*fn[4])(void *) = { forker, ponger, pinger, mover };
+
+	l->nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (l->nr_cpus < 1 || pipe(l->ping) || pipe(l->pong))
+		return -1;
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&l->threads[i], NULL, fn[i], l))
+			return -1;
+	return 0;
+}
+
+/* Stop the load; false if a thread did not finish within 60 s. */
+static bool load_stop(struct load *l)
+{
+	struct timespec until;
+	bool ok = true;
+
+	l->stop = 1;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 60;
+	for (int i = 0; i < 4; i++)
+		ok &= !pthread_timedjoin_np(l->threads[i], NULL, &until);
+	return ok;
+}
+
+/*
+ * What this kernel prints when something went wrong: the splats
+ * (ipt_splats), lockups and stalls, and a sched_ext ejection ("BPF
+ * scheduler ... disabled (REASON)" for any reason but the loader's detach).
+ */
+static const char *const bad_lines[] = {
+	"WARNING:", "BUG:", "Oops", "lockdep", "possible recursive locking",
+	"suspicious RCU usage", "soft lockup", "hard LOCKUP", "runnable task stall",
+	"hung_task", "self-detected stall", "rcu: INFO",
+	"sched_ext: BPF scheduler \"ipuswap\" disabled (",
+	"disabled (unregistered from user space)",
+};
+
+#define NR_BAD_LINES	(sizeof(bad_lines) / sizeof(bad_lines[0]))
+#define NR_EJECT_LINES	2	/* the last two: ejections = first - second */
+
+/* Count each bad line in the kernel log, read once (a dmesg each is slow under TCG). */
+static void bad_counts(int counts[NR_BAD_LINES])
+{
+	int size = klogctl(10, NULL, 0), n;	/* SYSLOG_ACTION_SIZE_BUFFER */
+	char *buf = malloc(size > 0 ? size + 1 : 1), *line, *save;
+
+	memset(counts, 0, NR_BAD_LINES * sizeof(int));
+	n = buf && size > 0 ? klogctl(3, buf, size) : -1;	/* SYSLOG_ACTION_READ_ALL */
+	if (n < 0) {
+		for (size_t i = 0; i < NR_BAD_LINES; i++)
+			counts[i] = -1;
+		free(buf);
+		return;
+	}
+	buf[n] = '\0';
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		for (size_t i = 0; i < NR_BAD_LINES; i++)
+			counts[i] += strstr(line, bad_lines[i]) != NULL;
+	free(buf);
+}
+
+FIXTURE(hostile) {
+	struct ipt_loader loader;
+	bool running;
+	struct load load;
+	int bad[NR_BAD_LINES];
+	long long enable_seq;
+};
+
+FIXTURE_VARIANT(hostile) {
+	const char *mode;
+};
+
+FIXTURE_VARIANT_ADD(hostile, swap) { .mode = "swap" };
+FIXTURE_VARIANT_ADD(hostile, fito) { .mode = "fito" };
+
+static long long enable_seq(void)
+{
+	char buf[32];
+
+	return ipt_read(SCX_ENABLE_SEQ, buf, sizeof(buf)) ? -1 : atoll(buf);
+}
+
+FIXTURE_SETUP(hostile)
+{
+	const char *args[] = { "--mode", variant->mode, "--stats", "5", NULL };
+
+	memset(&self->load, 0, sizeof(self->load));
+	self->running = false;
+	if (!getenv("IPUSWAP_FAULT") || strcmp(getenv("IPUSWAP_FAULT"), "hostile"))
+		SKIP(return, "the firmware does not lie in this VM (IPUSWAP_FAULT=hostile)");
+	bad_counts(self->bad);
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, "live_timeout_ms=1000", args));
+	self->running = true;
+	self->enable_seq = enable_seq();
+}
+
+FIXTURE_TEARDOWN(hostile)
+{
+	self->load.stop = 1;
+	/* The module stays for the next case: an unload waits for RCU, slow here. */
+	if (self->running)
+		ipt_loader_stop(&self->loader, SIGKILL, 30);
+}
+
+/* The counters a lie of this mode must move, summed. */
+static long long seen_swap(void)
+{
+	return ipt_info("abort_bad_word");
+}
+
+static long long seen_fito(void)
+{
+	return ipt_info("fito_ring_full") + ipt_info("abort_agent_stale") +
+	       ipt_info("abort_target_stale") + ipt_info("abort_not_runnable") +
+	       ipt_info("abort_not_allowed") + ipt_info("fito_stale_refused") +
+	       ipt_info("fito_stale_enforced") + ipt_info("fito_stale_dropped");
+}
+
+static long long throttled(void)
+{
+	return ipt_info("irqs_ctrl_throttled") + ipt_info("irqs_sched_throttled");
+}
+
+TEST_F_TIMEOUT(hostile, load_survives_lies, 600)
+{
+	bool fito = !strcmp(variant->mode, "fito");
+	long long seen0 = fito ? seen_fito() : seen_swap(), thr0 = throttled();
+	long long self0 = ipt_info(fito ? "fito_self" : "dispatch_self");
+	long long commit0 = ipt_info(fito ? "fito_commit" : "dispatch_taken");
+	long long stale0 = ipt_info("abort_stale"), ring0 = ipt_info("fito_ring_full");
+	int now[NR_BAD_LINES], started = 0, done = 0, rounds = 0, status, n;
+	long long seen, thr, selfd, commits;
+	double end = ipt_now() + LIE_SECS;
+	char state[64];
+	bool clean;
+
+	ASSERT_EQ(0, load_start(&self->load));
+	while (ipt_now() < end) {
+		n = ipt_storm(&work, 1, NR_WORKERS, 2);
+		ASSERT_GE(n, 0) TH_LOG("round %d: a thread or process did not start", rounds);
+		started += NR_WORKERS + 2;
+		done += n;
+		rounds++;
+		ipt_scx_state(state, sizeof(state));
+		ASSERT_STREQ("enabled", state) TH_LOG("ejected after %d rounds", rounds);
+	}
+	ASSERT_TRUE(load_stop(&self->load)) TH_LOG("a load thread never finished");
+
+	seen = (fito ? seen_fito() : seen_swap()) - seen0;
+	thr = throttled() - thr0;
+	selfd = ipt_info(fito ? "fito_self" : "dispatch_self") - self0;
+	commits = ipt_info(fito ? "fito_commit" : "dispatch_taken") - commit0;
+	TH_LOG("--mode %s, %d s of lies: %d rounds (%d of %d tasks done), %d forks, %d round trips, %d moves; "
+	       "lies repaired %lld (stale %lld, ring_full %lld), irqs throttled %lld, %s %lld, self %lld",
+	       variant->mode, LIE_SECS, rounds, done, started, self->load.forked, self->load.pongs,
+	       self->load.moves, seen, ipt_info("abort_stale") - stale0,
+	       ipt_info("fito_ring_full") - ring0, thr, fito ? "commit" : "taken", commits, selfd);
+	printf("# fault=hostile mode=%s rounds=%d repaired=%lld throttled=%lld %s=%lld self=%lld\n",
+	       variant->mode, rounds, seen, thr, fito ? "commit" : "taken", commits, selfd);
+
+	/* Every task of the load completed. */
+	ASSERT_EQ(started, done) TH_LOG("%d tasks never finished", started - done);
+	ASSERT_EQ(self->load.forked, self->load.reaped);
+	ASSERT_GT(self->load.pongs, 0);
+	ASSERT_GT(self->load.moves, 0);
+
+	/* The scheduler was never ejected, and leaves cleanly. */
+	ipt_scx_state(state, sizeof(state));
+	ASSERT_STREQ("enabled", state);
+	ASSERT_EQ(self->enable_seq, enable_seq()) TH_LOG("sched_ext re-enabled: an ejection?");
+	ASSERT_EQ(1, ipt_info("fw_alive")) TH_LOG("liveness must keep ticking through the lies");
+	clean = ipt_sched_detach(&self->loader, &status);
+	self->running = false;
+	ASSERT_TRUE(clean) TH_LOG("loader status %#x (1: the kernel ejected it)", status);
+
+	/* No splat, lockup, stall or ejection. */
+	bad_counts(now);
+	ASSERT_LE(0, now[0]) TH_LOG("cannot read the kernel log");
+	ASSERT_EQ(now[NR_BAD_LINES - 2] - now[NR_BAD_LINES - 1],
+		  self->bad[NR_BAD_LINES - 2] - self->bad[NR_BAD_LINES - 1])
+		TH_LOG("sched_ext ejected the scheduler");
+	for (size_t i = 0; i < NR_BAD_LINES - NR_EJECT_LINES; i++) {
+		EXPECT_EQ(self->bad[i], now[i]) TH_LOG("dmesg gained '%s'", bad_lines[i]);
+	}
+
+	/* The firmware lied, and the host saw it: nonzero, or this proved nothing. */
+	ASSERT_GT(seen, 0) TH_LOG("no lie was repaired: did the firmware lie?");
+	ASSERT_GT(thr, 0) TH_LOG("the interrupt floods were never throttled");
+	ASSERT_GT(selfd + commits, 0);
+}
+
+TEST_HARNESS_MAIN
