@@ -195,10 +195,13 @@ FIXTURE(hostile) {
 
 FIXTURE_VARIANT(hostile) {
 	const char *mode;
+	const char *fito;	/* --fito LIST, or the loader's default (all) */
 };
 
 FIXTURE_VARIANT_ADD(hostile, swap) { .mode = "swap" };
 FIXTURE_VARIANT_ADD(hostile, fito) { .mode = "fito" };
+/* Without abort the host enforces what the firmware decided: lies included. */
+FIXTURE_VARIANT_ADD(hostile, fito_none) { .mode = "fito", .fito = "none" };
 
 static long long enable_seq(void)
 {
@@ -209,7 +212,8 @@ static long long enable_seq(void)
 
 FIXTURE_SETUP(hostile)
 {
-	const char *args[] = { "--mode", variant->mode, "--stats", "5", NULL };
+	const char *args[] = { "--mode", variant->mode, "--stats", "5",
+			       variant->fito ? "--fito" : NULL, variant->fito, NULL };
 
 	memset(&self->load, 0, sizeof(self->load));
 	self->running = false;
