@@ -27,6 +27,19 @@ seed host take 01 00  01 00 00 00 ff 00  01 00 00 02 01  00 00 01 00  01 00 01 0
 seed host self 01 00  01 00 00 00 ff 00  01 00 00 02 00  01 00 01 03 00 00  01 00 00 04
 seed host forged 01 00  01 00 00 00 ff 00  01 00 00 02 00  00 00 00 02 09 03 00  01 00 01 03 00 01
 
+# host: the lie families of --fault hostile (fw_hostile.c) as fw_op forgeries
+# over a created, enqueued slot 0: COMMIT over QUEUED; PROPOSE for CPU 1,
+# which the task (CPU 0 only) may not use, with no cell; a version rolled
+# back, and one jumped; a cell PROPOSE at a version the home word never
+# had; a HOST forged over COMMIT (a stop the host never did), then its
+# stop and enqueue.
+seed host hostile-forge-commit 01 00  01 00 00 00 ff 00  01 00 00 02 01  00 00 00 02 0a 00 01  01 00 01 03 00 00  01 00 00 03 00 00
+seed host hostile-propose-disallowed 01 00  01 00 00 00 01 00  01 00 00 02 00  00 00 00 02 15 01 01  01 00 01 03 00 00  01 00 00 03 00 00
+seed host hostile-rollback 01 00  01 00 00 00 ff 00  01 00 00 02 01  00 00 00 02 08 03 02  01 00 00 03 00 00
+seed host hostile-jump 01 00  01 00 00 00 ff 00  01 00 00 02 01  00 00 00 02 08 03 04 00 00 00 40  01 00 00 03 00 00
+seed host hostile-cell-version 01 00  01 00 00 00 ff 00  01 00 00 02 01  00 00 01 00  00 00 00 03 01 00 01  01 00 00 03 00 00  01 00 01 03 00 00
+seed host hostile-forged-stop 01 00  01 00 00 00 ff 00  01 00 00 02 01  01 00 00 03 00 00  00 00 00 02 0d 03 01  01 00 00 05  01 00 00 02 01  01 00 00 03 00 00
+
 # sched (2 CPUs): two queued tasks, empty cells; steps, a host take, steps.
 seed sched queued 01 00 01 02  0a 03 00 02 00 00  0a 03 00 02 00 00  00 00 00 00 00 00  07  78 04 00 78 04 01 78
 seed sched propose 01 00 01 01  0b 04 00 00 02 00 00  01 00 00 00  07  78 03 00 00 00 78
