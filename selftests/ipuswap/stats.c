@@ -7,6 +7,7 @@
  * is replaced, --monitor loads nothing and waits while no scheduler serves,
  * and every new flag's bad value is refused with status 2.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <jansson.h>
@@ -105,7 +106,13 @@ static json_t *reply_resp(json_t *reply)
 	return json_object_get(json_object_get(reply, "args"), "resp");
 }
 
-/* The loader with stdout and stderr on one pipe (ipt_loader_start: stdout only). */
+/*
+ * The loader with stdout and stderr on one pipe (ipt_loader_start: stdout
+ * only), killed if the test process dies: built -O2, the 6.12 harness
+ * skips the teardown after a failed ASSERT (its fork result is not volatile
+ * across the longjmp), and a loader left attached would block every later
+ * test and hold run-guest's pipe open until the VM's timeout.
+ */
 static int start_merged(struct ipt_loader *l, const char *const extra[])
 {
 	char path[512];
@@ -122,6 +129,7 @@ static int start_merged(struct ipt_loader *l, const char *const extra[])
 	if (l->pid < 0)
 		return -errno;
 	if (l->pid == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(p[1], 1);
 		dup2(p[1], 2);
 		close(p[0]);
@@ -132,6 +140,13 @@ static int start_merged(struct ipt_loader *l, const char *const extra[])
 	close(p[1]);
 	l->fd = p[0];
 	return 0;
+}
+
+/* ipt_sched_attach() with start_merged(); the module is the fixture's. */
+static bool attach(struct ipt_loader *l, const char *const args[])
+{
+	return !start_merged(l, args) &&
+	       ipt_loader_wait_line(l, "scx_ipuswap: attached", 120);
 }
 
 FIXTURE(stats) {
@@ -205,7 +220,7 @@ TEST_F_TIMEOUT(stats, socket_answers_while_loaded, 300)
 	long long e1, e2, d1, d2;
 	pthread_t loader_load[2];
 
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	for (int i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&loader_load[i], NULL, load, NULL));
@@ -257,7 +272,7 @@ TEST_F_TIMEOUT(stats, unknown_request_is_einval, 300)
 	json_t *reply;
 	int fd;
 
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	fd = sock_open(SOCK_DFL);
 	ASSERT_GE(fd, 0);
@@ -283,7 +298,7 @@ TEST_F_TIMEOUT(stats, second_instance_refuses_live_socket, 300)
 	json_t *reply;
 	int status;
 
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	ASSERT_EQ(0, start_merged(&self->other, args));
 	self->other_running = true;
@@ -310,7 +325,7 @@ TEST_F_TIMEOUT(stats, stale_socket_is_replaced, 300)
 	json_t *reply;
 	int status;
 
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	ipt_loader_stop(&self->loader, SIGKILL, 30);
 	/* Killed: its socket file stays behind, with nobody listening. */
 	ASSERT_EQ(0, lstat(SOCK_DFL, &st));
@@ -324,7 +339,7 @@ TEST_F_TIMEOUT(stats, stale_socket_is_replaced, 300)
 	}
 	ASSERT_STREQ("disabled", state);
 
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	reply = ask(SOCK_DFL, REQ_STATS);
 	ASSERT_NE(NULL, reply);
@@ -352,7 +367,7 @@ TEST_F_TIMEOUT(stats, monitor_waits_for_a_scheduler, 300)
 	ipt_scx_state(state, sizeof(state));
 	ASSERT_STREQ("disabled", state);
 
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	ASSERT_TRUE(ipt_loader_wait_line(&self->other, "dispatch_taken=", 60));
 	status = ipt_loader_stop(&self->other, SIGINT, 30);
@@ -427,7 +442,7 @@ TEST_F_TIMEOUT(stats, ops_name_carries_version, 300)
 	ASSERT_NE(NULL, p);
 	snprintf(want, sizeof(want), "%s", p + strlen("ops.name "));
 	want[strcspn(want, ")\n")] = '\0';
-	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	ASSERT_EQ(0, ipt_read(SCX_OPS, ops, sizeof(ops)));
 	ASSERT_STREQ(want, ops);
