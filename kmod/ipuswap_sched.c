@@ -32,6 +32,9 @@
 
 #include "ipuswap.h"
 
+#define CREATE_TRACE_POINTS
+#include "ipuswap_trace.h"
+
 static const struct ipuswap_sched *ipuswap_host_sched(const struct ipuswap_host *h)
 {
 	return container_of_const(h, struct ipuswap_sched, host);
@@ -72,6 +75,7 @@ static bool ipuswap_k_cpu_online(const struct ipuswap_host *h, __u32 cpu)
 static void ipuswap_count_abort(const struct ipuswap_sched *s, u32 why)
 {
 	this_cpu_inc(s->idev->stats->aborts[why]);
+	trace_ipuswap_abort(why);
 }
 
 static void ipuswap_k_count(const struct ipuswap_host *h, enum ipuswap_reason why)
@@ -166,6 +170,21 @@ static s32 ipuswap_sched_abort(struct ipuswap_sched *s, enum ipuswap_reason r)
 	default:
 		return ipuswap_ctx_fail(s, r);
 	}
+}
+
+/*
+ * Tracepoint ipuswap_swap: @op's outcome @r; @held is the word it left (0:
+ * not known). On failure, or not known, the trace shows the word now in
+ * the window.
+ */
+static void ipuswap_trace_op(struct ipuswap_sched *s, const char *op, s32 cpu, s32 idx,
+			     u64 held, enum ipuswap_reason r)
+{
+	if (!trace_ipuswap_swap_enabled())
+		return;
+	if (r || !held)
+		held = ipuswap_load(ipuswap_host_home_at(&s->host, idx));
+	trace_ipuswap_swap(op, cpu, idx, held, r);
 }
 
 static void ipuswap_count(struct ipuswap_sched *s, enum ipuswap_sched_stat stat)
@@ -318,7 +337,7 @@ __bpf_kfunc s32 ipuswap_task_create(struct task_struct *p)
 {
 	struct ipuswap_sched *s;
 	s32 idx, ret;
-	u64 held;
+	u64 held = 0;
 
 	guard(rcu)();
 	s = ipuswap_ctx_get(IPUSWAP_NO_CPU | IPUSWAP_NO_SLOT, 0, 0, &ret);
@@ -330,9 +349,11 @@ __bpf_kfunc s32 ipuswap_task_create(struct task_struct *p)
 	ipuswap_write_attrs(s, ipuswap_slot(s, idx), p);
 	WRITE_ONCE(ipuswap_slot(s, idx)->runtime_ns, 0);
 	if (ipuswap_host_create(&s->host, idx, &held)) {
+		ipuswap_trace_op(s, "create", -1, idx, 0, IPUSWAP_R_STALE);
 		clear_bit(idx, s->slot_used);
 		return ipuswap_ctx_fail(s, IPUSWAP_R_STALE);
 	}
+	ipuswap_trace_op(s, "create", -1, idx, held, IPUSWAP_OK);
 	if (s->proto == IPUSWAP_PROTO_FITO)
 		ipuswap_fito_task_created(s, idx);
 	ipuswap_count(s, IPUSWAP_ST_CREATE);
@@ -354,7 +375,7 @@ __bpf_kfunc void ipuswap_task_destroy(s32 idx)
 		return;
 	if (s->proto == IPUSWAP_PROTO_FITO)
 		ipuswap_fito_task_destroyed(s, idx);
-	ipuswap_host_destroy(&s->host, idx);
+	ipuswap_trace_op(s, "destroy", -1, idx, 0, ipuswap_host_destroy(&s->host, idx));
 	clear_bit(idx, s->slot_used);
 	ipuswap_count(s, IPUSWAP_ST_DESTROY);
 }
@@ -372,7 +393,7 @@ __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 {
 	enum ipuswap_reason r;
 	struct ipuswap_sched *s;
-	u64 held;
+	u64 held = 0;
 	s32 ret;
 
 	guard(rcu)();
@@ -380,6 +401,7 @@ __bpf_kfunc s32 ipuswap_task_enqueue(s32 idx, s32 hint)
 	if (!s)
 		return ret;
 	r = ipuswap_host_enqueue(&s->host, idx, hint >= 0 ? hint : IPUSWAP_LOC_NONE, &held);
+	ipuswap_trace_op(s, "enqueue", hint, idx, held, r);
 	if (r)
 		return ipuswap_sched_abort(s, r);
 	ipuswap_count(s, IPUSWAP_ST_ENQUEUE);
@@ -429,7 +451,7 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 	struct ipuswap_cpu_cell *cell;
 	enum ipuswap_reason r;
 	struct ipuswap_sched *s;
-	u64 prop, held;
+	u64 prop, held = 0;
 	s32 ret;
 
 	guard(rcu)();
@@ -437,6 +459,7 @@ __bpf_kfunc s32 ipuswap_task_take(s32 cpu, s32 idx, bool allowed)
 	if (!s)
 		return ret;
 	r = ipuswap_host_take(&s->host, cpu, idx, allowed, &prop, &held);
+	ipuswap_trace_op(s, "take", cpu, idx, held, r);
 	if (r)
 		return ipuswap_sched_abort(s, r);
 	cell = ipuswap_cell(s, cpu);
@@ -461,7 +484,7 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 	struct ipuswap_cpu_cell *cell;
 	enum ipuswap_reason r;
 	struct ipuswap_sched *s;
-	u64 held;
+	u64 held = 0;
 	s32 ret;
 
 	guard(rcu)();
@@ -469,6 +492,7 @@ __bpf_kfunc s32 ipuswap_task_self_serve(s32 idx, s32 cpu, bool steal)
 	if (!s)
 		return ret;
 	r = ipuswap_host_self_serve(&s->host, idx, cpu, steal, &held);
+	ipuswap_trace_op(s, "self_serve", cpu, idx, held, r);
 	if (r)
 		return ipuswap_sched_abort(s, r);
 	cell = ipuswap_cell(s, cpu);
@@ -510,9 +534,10 @@ __bpf_kfunc s32 ipuswap_task_proposed_cpu(s32 idx)
  */
 __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 {
+	enum ipuswap_reason r;
 	struct ipuswap_sched *s;
 	struct ipuswap_task *t;
-	u64 held;
+	u64 held = 0;
 	s32 ret;
 
 	guard(rcu)();
@@ -521,16 +546,19 @@ __bpf_kfunc void ipuswap_task_stop(s32 idx, u64 runtime_ns)
 		return;
 	t = ipuswap_slot(s, idx);
 	WRITE_ONCE(t->runtime_ns, READ_ONCE(t->runtime_ns) + runtime_ns);
-	if (ipuswap_host_stop(&s->host, idx, &held) == IPUSWAP_OK)
+	r = ipuswap_host_stop(&s->host, idx, &held);
+	ipuswap_trace_op(s, "stop", -1, idx, held, r);
+	if (r == IPUSWAP_OK)
 		ipuswap_count(s, IPUSWAP_ST_STOP);
 }
 
 static s32 ipuswap_sched_retract(struct ipuswap_sched *s, s32 idx)
 {
 	enum ipuswap_reason r;
-	u64 held;
+	u64 held = 0;
 
 	r = ipuswap_host_retract(&s->host, idx, &held);
+	ipuswap_trace_op(s, "retract", -1, idx, held, r);
 	if (r)
 		return ipuswap_sched_abort(s, r);
 	ipuswap_count(s, IPUSWAP_ST_RETRACT);

@@ -412,6 +412,32 @@ static inline const char *ipuswap_reason_name(unsigned int r)
 
 	return r < IPUSWAP_NR_FITO_REASONS && names[r] ? names[r] : "?";
 }
+
+/* The name of a home word's state; "?" for any other value. */
+static inline const char *ipuswap_task_state_name(unsigned int st)
+{
+	static const char *const names[IPUSWAP_TASK_NR_STATES] = {
+		[IPUSWAP_TASK_FREE] = "FREE",
+		[IPUSWAP_TASK_HOST] = "HOST",
+		[IPUSWAP_TASK_QUEUED] = "QUEUED",
+		[IPUSWAP_TASK_PROPOSE] = "PROPOSE",
+		[IPUSWAP_TASK_COMMIT] = "COMMIT",
+	};
+
+	return st < IPUSWAP_TASK_NR_STATES ? names[st] : "?";
+}
+
+/* The name of a home word's owner; "?" for any other value. */
+static inline const char *ipuswap_owner_name(unsigned int o)
+{
+	static const char *const names[IPUSWAP_OWNER_FW + 1] = {
+		[IPUSWAP_OWNER_NONE] = "none",
+		[IPUSWAP_OWNER_HOST] = "host",
+		[IPUSWAP_OWNER_FW] = "fw",
+	};
+
+	return o <= IPUSWAP_OWNER_FW ? names[o] : "?";
+}
 #endif
 
 static inline int ipuswap_fito_layout(__u64 region_offset, __u64 region_size,

@@ -116,4 +116,59 @@ TEST_F(sched, bad_flag_is_an_error)
 	ASSERT_EQ(2, WEXITSTATUS(status));
 }
 
+#define TRACEFS "/sys/kernel/tracing"
+
+static int trace_clear(void)
+{
+	int fd = open(TRACEFS "/trace", O_WRONLY | O_TRUNC);
+
+	return fd < 0 ? -errno : close(fd);
+}
+
+/* How many lines of the trace buffer contain every one of @needles. */
+static int trace_lines(const char *const needles[])
+{
+	char line[512];
+	int n = 0, i;
+	FILE *f;
+
+	f = fopen(TRACEFS "/trace", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		for (i = 0; needles[i] && strstr(line, needles[i]); i++)
+			;
+		n += !needles[i];
+	}
+	fclose(f);
+	return n;
+}
+
+/* perf/trace-cmd follow a task through enqueue -> take/self-serve -> stop. */
+TEST_F_TIMEOUT(sched, tracepoints_follow_a_task, 300)
+{
+	const char *args[] = { "--stats", "0", NULL };
+	const char *enq[] = { "ipuswap_swap: enqueue slot=", "-> ok: QUEUED owner=host", NULL };
+	const char *run[] = { "ipuswap_swap: ", "-> ok: COMMIT owner=host", NULL };
+	const char *stop[] = { "ipuswap_swap: stop slot=", "-> ok: HOST owner=host", NULL };
+	int status, completed;
+
+	ASSERT_EQ(0, trace_clear());
+	ASSERT_EQ(0, ipt_write(TRACEFS "/buffer_size_kb", "4096"));
+	ASSERT_EQ(0, ipt_write(TRACEFS "/events/ipuswap/enable", "1"));
+	self->running = true;
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	completed = ipt_storm(&work, 2, 16, 0);
+	ASSERT_TRUE(ipt_sched_detach(&self->loader, &status));
+	self->running = false;
+	ASSERT_EQ(0, ipt_write(TRACEFS "/events/ipuswap/enable", "0"));
+	ASSERT_EQ(32, completed);
+	TH_LOG("trace: %d enqueues, %d commits (take or self-serve), %d stops",
+	       trace_lines(enq), trace_lines(run), trace_lines(stop));
+	ASSERT_LT(0, trace_lines(enq));
+	ASSERT_LT(0, trace_lines(run));
+	ASSERT_LT(0, trace_lines(stop));
+	ASSERT_EQ(0, trace_clear());
+}
+
 TEST_HARNESS_MAIN
