@@ -359,6 +359,45 @@ static void lie_race_cas(struct lie_ctx *c)
 	cas_word(c, FW_HW_HOME, &task_at(c, idx)->home, w, next);
 }
 
+/*
+ * A burst of legal firmware transitions on one queued task, as fast as the
+ * firmware can: stage it to any CPU, decline it, again, so that a host CAS
+ * on the word loses nearly every time (the host runs it on its own truth
+ * after IPUSWAP_HOST_DEFER lost self-serves). Reported as its last word.
+ */
+#define CHURN_CASES	256
+
+static void lie_churn(struct lie_ctx *c)
+{
+	uint32_t idx, i;
+	__u64 *home, w;
+	bool any = false;
+
+	if (!pick_slot(c, &idx))
+		return;
+	home = &task_at(c, idx)->home;
+	w = ipuswap_load(home);
+	for (i = 0; i < CHURN_CASES; i++) {
+		uint64_t next;
+
+		if (!ipuswap_home_valid(w, c->l.nr_cpus))
+			break;
+		if (IPUSWAP_HOME_STATE(w) == IPUSWAP_TASK_QUEUED)
+			next = IPUSWAP_HOME(IPUSWAP_TASK_PROPOSE, IPUSWAP_OWNER_FW, any_cpu(c),
+					    IPUSWAP_HOME_VER(w) + 1);
+		else if (IPUSWAP_HOME_STATE(w) == IPUSWAP_TASK_PROPOSE)
+			next = IPUSWAP_HOME(IPUSWAP_TASK_QUEUED, IPUSWAP_OWNER_FW,
+					    IPUSWAP_HOME_LOC(w), IPUSWAP_HOME_VER(w) + 1);
+		else
+			break;
+		if (ipuswap_cas(home, &w, next)) {
+			w = next;
+			any = true;
+		}
+	}
+	wrote(c, FW_HW_HOME, home, ipuswap_load(home), true, any);
+}
+
 /* A firmware-owned header field the host checked at probe, rewritten. */
 static void lie_hdr_fw(struct lie_ctx *c)
 {
@@ -468,6 +507,7 @@ static const struct fw_hostile_family {
 	{ "cell_wrong_slot", lie_cell_wrong_slot, 3, PROTO_SWAP | PROTO_FITO },
 	{ "version_skew", lie_version_skew, 2, PROTO_SWAP },
 	{ "race_cas", lie_race_cas, 3, PROTO_SWAP },
+	{ "churn", lie_churn, 1, PROTO_SWAP },
 	{ "hdr_fw", lie_hdr_fw, 1, PROTO_SWAP | PROTO_FITO },
 	{ "hdr_host", lie_hdr_host, 1, PROTO_SWAP | PROTO_FITO },
 	{ "fito_tail", lie_fito_tail, 3, PROTO_FITO },

@@ -45,9 +45,11 @@
 #define IPUSWAP_HOST_TRIES	4
 
 /*
- * How often a self-serve leaves a task to the CPU it is proposed for before
- * taking it anyway: a proposal that sits unserved cannot hold a task back
- * for longer than this many self-serve attempts (reset at each enqueue).
+ * How often a self-serve may leave a task to the CPU it is proposed for, or
+ * lose its CAS to a word that moved, before the host runs it anyway: neither
+ * a proposal that sits unserved nor a firmware rewriting the word faster
+ * than the host can swap it holds a task back for longer than this many
+ * self-serve attempts (reset at each enqueue).
  */
 #define IPUSWAP_HOST_DEFER	32
 
@@ -75,8 +77,9 @@ struct ipuswap_host {
 	const struct ipuswap_host_ops *ops;
 	/*
 	 * Host memory, one byte per slot: how often self-serve left the task
-	 * to another CPU since its enqueue; written only by the holder of the
-	 * slot's claim token. NULL for a host that always steals.
+	 * to another CPU or lost its CAS since its enqueue; written only by
+	 * the holder of the slot's claim token. NULL for a host that always
+	 * steals.
 	 */
 	__u8 *defer;
 };
@@ -270,13 +273,41 @@ static inline bool ipuswap_host_defer(const struct ipuswap_host *h, __u32 idx, _
 }
 
 /*
+ * A self-serve lost its CAS (STALE) holding slot @idx's claim token. Within
+ * the slot's budget that is a race (the firmware staging the task): look
+ * again later. Past it the firmware is fighting the host for the word, and
+ * the token alone says what matters: the host offered the task and no host
+ * CPU has it. So it runs on @cpu: one CAS to COMMIT, and if even that loses,
+ * the word is left for the next enqueue to repair. The token stays taken:
+ * no other host CPU can run the task. Counted as a repair (BAD_WORD).
+ */
+static inline bool ipuswap_host_force(const struct ipuswap_host *h, __u32 idx, __u32 cpu,
+				      __u64 *held)
+{
+	__u64 *home = ipuswap_host_home_at(h, idx), seen;
+
+	if (!h->defer)
+		return false;
+	if (h->defer[idx] < IPUSWAP_HOST_DEFER) {
+		h->defer[idx]++;
+		return false;
+	}
+	h->ops->count(h, IPUSWAP_R_BAD_WORD);
+	seen = ipuswap_load(home);
+	*held = IPUSWAP_NEXT(IPUSWAP_TASK_COMMIT, IPUSWAP_OWNER_HOST, cpu, seen);
+	ipuswap_cas(home, &seen, *held);
+	return true;
+}
+
+/*
  * The host never waits: run queued slot @idx on @cpu without a proposal.
  * A task the firmware proposed to another online CPU, whose cell holds
  * the proposal, is left to that CPU (ELSEWHERE: keep it queued, and make
  * sure that CPU dispatches) at most IPUSWAP_HOST_DEFER times, unless
  * @steal, e.g. because the firmware looks dead. STATE means the host no
  * longer has it queued (someone else has it: drop it); STALE, keep it
- * queued and look again later.
+ * queued and look again later, which a word that keeps moving can make
+ * happen at most IPUSWAP_HOST_DEFER times (ipuswap_host_force()).
  */
 static inline enum ipuswap_reason
 ipuswap_host_self_serve(const struct ipuswap_host *h, __u32 idx, __u32 cpu, bool steal,
@@ -306,6 +337,8 @@ ipuswap_host_self_serve(const struct ipuswap_host *h, __u32 idx, __u32 cpu, bool
 		else
 			r = ipuswap_home_self_serve(home, &seen, nr_cpus, cpu);
 	}
+	if (r == IPUSWAP_R_STALE && ipuswap_host_force(h, idx, cpu, held))
+		return IPUSWAP_OK;
 	if (r) {
 		h->ops->set_queued(h, idx, true);	/* still offered */
 		return r;

@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ipuswap_swap.h"
+#include "ipuswap_atomic.h"
+#include "ipuswap_host.h"
 #include "fw_hostile.h"
 #include "tap.h"
 #include "test_window.h"
@@ -210,8 +211,8 @@ static bool run_lies(uint32_t proto, const char *const *must_fire)
 static bool t_swap_well_formed(void)
 {
 	static const char *const fams[] = { "forge_home", "propose_bad_cpu", "cell_wrong_slot",
-					    "version_skew", "race_cas", "hdr_fw", "hdr_host",
-					    "flood", NULL };
+					    "version_skew", "race_cas", "churn", "hdr_fw",
+					    "hdr_host", "flood", NULL };
 
 	return run_lies(IPUSWAP_PROTO_SWAP, fams);
 }
@@ -290,6 +291,107 @@ static bool t_no_host_no_lie(void)
 	return true;
 }
 
+/*
+ * A firmware that rewrites a queued task's word whenever the host is about
+ * to swap it: every CAS the host tries loses. The host's own memory (the
+ * queued bit, the per-slot count) is all it has; the task must still run.
+ */
+struct fight {
+	struct ipuswap_host host;	/* first: the hooks cast back */
+	bool queued;
+	__u8 defer;
+	unsigned int forged, counted;
+};
+
+static struct fight *fight_of(const struct ipuswap_host *h)
+{
+	return (struct fight *)h;
+}
+
+static bool fight_in_use(const struct ipuswap_host *h, __u32 idx)
+{
+	(void)h;
+	return idx == 0;
+}
+
+static bool fight_queued(const struct ipuswap_host *h, __u32 idx)
+{
+	(void)idx;
+	return fight_of(h)->queued;
+}
+
+static void fight_set_queued(const struct ipuswap_host *h, __u32 idx, bool on)
+{
+	(void)idx;
+	fight_of(h)->queued = on;
+}
+
+static bool fight_claim(const struct ipuswap_host *h, __u32 idx)
+{
+	(void)idx;
+	bool was = fight_of(h)->queued;
+
+	fight_of(h)->queued = false;
+	return was;
+}
+
+static bool fight_online(const struct ipuswap_host *h, __u32 cpu)
+{
+	(void)h;
+	(void)cpu;
+	return true;
+}
+
+/*
+ * The host counts a forged word right between reading it and swapping it:
+ * that is when the firmware strikes again, a well-formed HOST one version on.
+ */
+static void fight_count(const struct ipuswap_host *h, enum ipuswap_reason why)
+{
+	__u64 *home = ipuswap_host_home_at(h, 0), w = ipuswap_load(home);
+
+	(void)why;
+	fight_of(h)->counted++;
+	fight_of(h)->forged++;
+	ipuswap_store_relaxed(home, IPUSWAP_HOME(IPUSWAP_TASK_HOST, IPUSWAP_OWNER_HOST,
+						 IPUSWAP_LOC_NONE, IPUSWAP_HOME_VER(w) + 1));
+}
+
+static const struct ipuswap_host_ops fight_ops = {
+	.in_use = fight_in_use, .queued = fight_queued, .set_queued = fight_set_queued,
+	.claim = fight_claim, .cpu_online = fight_online, .count = fight_count,
+};
+
+static bool t_fought_task_runs(void)
+{
+	struct fight *f = calloc(1, sizeof(*f));
+	struct win w;
+	__u64 held = 0;
+	unsigned int tries;
+	enum ipuswap_reason r = IPUSWAP_R_STALE;
+
+	win_setup(&w, IPUSWAP_PROTO_SWAP);
+	f->host = (struct ipuswap_host){ .win = w.hdr, .l = w.l, .ops = &fight_ops,
+					 .defer = &f->defer };
+	/* Slot 0 offered (the host's truth), its word already forged. */
+	ipuswap_task_at(w.hdr, &w.l, 0)->home =
+		IPUSWAP_HOME(IPUSWAP_TASK_HOST, IPUSWAP_OWNER_HOST, IPUSWAP_LOC_NONE, 7);
+	f->queued = true;
+	for (tries = 0; tries < 4 * IPUSWAP_HOST_DEFER && r; tries++)
+		r = ipuswap_host_self_serve(&f->host, 0, 1, false, &held);
+	diag("a fought self-serve: %s after %u attempts, %u forgeries", ipuswap_reason_name(r),
+	     tries, f->forged);
+	EXPECT(r == IPUSWAP_OK, "the task never ran: %u self-serves, all %s", tries,
+	       ipuswap_reason_name(r));
+	EXPECT(tries <= IPUSWAP_HOST_DEFER + 1, "ran only after %u attempts", tries);
+	EXPECT(!f->queued, "ran but still offered: another CPU could run it too");
+	EXPECT(IPUSWAP_HOME_STATE(held) == IPUSWAP_TASK_COMMIT && IPUSWAP_HOME_LOC(held) == 1,
+	       "ran as %#llx", (unsigned long long)held);
+	free(w.hdr);
+	free(f);
+	return true;
+}
+
 static const struct tap_test tests[] = {
 	{ "swap: every lie well-formed, only reported words change, all families fire",
 	  t_swap_well_formed },
@@ -297,6 +399,8 @@ static const struct tap_test tests[] = {
 	  t_fito_well_formed },
 	{ "one seed replays the same lies, another seed others", t_replay },
 	{ "no lies without an attached scheduler or through a bad header", t_no_host_no_lie },
+	{ "a task whose word the firmware rewrites before every host CAS still runs",
+	  t_fought_task_runs },
 };
 
 int main(void)
