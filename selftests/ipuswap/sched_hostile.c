@@ -8,7 +8,9 @@
  * and jumps, CASes racing the host's, header fields and FITO ring tails
  * rewritten, interrupt floods).
  *
- * Under scx_ipuswap --mode swap, then --mode fito, a storm-like load runs
+ * Under scx_ipuswap --mode swap, then --mode fito, then --mode fito --fito
+ * none (no commit-time validation; make check leaves it out with
+ * `sched_hostile,-V,fito_none`), a storm-like load runs
  * through LIE_SECS of lies: rounds of short threads, a fork/exit storm, a
  * pipe ping-pong and a thread moving those two between CPU sets and nice
  * levels. Asserted: every workload thread completes; sched_ext never
