@@ -80,6 +80,7 @@ static void fault_garbage(struct fw_core *c, const struct fw_fault *f);
 static void fault_storm(struct fw_core *c, const struct fw_fault *f);
 static void fault_hostile(struct fw_core *c, const struct fw_fault *f);
 static void storm_start(struct fw_core *c, double secs);
+static void hostile_unlie(struct fw_core *c);
 
 /* KIND@SECONDS:ARG: what ARG is, if the kind takes one. */
 enum fw_fault_arg {
@@ -330,6 +331,7 @@ static void on_fault_timer(struct fw_core *c)
 
 	if (read(c->faultfd, &exp, sizeof(exp)) < 0 && errno == EAGAIN)
 		return;
+	hostile_unlie(c);	/* a fault (restart) reads our own words */
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	while (c->next_fault < c->cfg->nr_faults) {
 		f = &c->faults[c->next_fault];

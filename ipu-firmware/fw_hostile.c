@@ -435,36 +435,43 @@ static void lie_hdr_fw(struct lie_ctx *c)
 	}
 }
 
-/* A host-owned header field, which the firmware must never write. */
+/*
+ * A host-owned header field, which the firmware must never write. Each lie
+ * is a value the host itself never writes (far-off sequence numbers, out of
+ * range enums): the restore's CAS then cannot mistake a write of the host's
+ * for its own lie and undo it.
+ */
 static void lie_hdr_host(struct lie_ctx *c)
 {
 	struct ipuswap_window_hdr *h = c->hdr;
-	uint64_t r = rnd(c->h);
+	uint64_t r = rnd(c->h), far = (1ULL << 40) + (r >> 24);
 
 	switch (rnd_below(c->h, 8)) {
 	case 0:
-		lie_transient(c, FW_HW_HDR, &h->host_ping_seq, 8, h->host_ping_seq + 1);
+		lie_transient(c, FW_HW_HDR, &h->host_ping_seq, 8, h->host_ping_seq + far);
 		break;
 	case 1:
-		lie_transient(c, FW_HW_HDR, &h->host_state, 4, r % IPUSWAP_HOST_SCHED);
+		lie_transient(c, FW_HW_HDR, &h->host_state, 4, IPUSWAP_HOST_SCHED + 1 + r % 8);
 		break;
 	case 2:
-		lie_transient(c, FW_HW_HDR, &h->host_nr_cpus, 4, 1 + r % IPUSWAP_MAX_CPUS);
+		lie_transient(c, FW_HW_HDR, &h->host_nr_cpus, 4, IPUSWAP_MAX_CPUS + 1 + r % 8);
 		break;
 	case 3:
-		lie_transient(c, FW_HW_HDR, &h->host_check_seq, 8, h->host_check_seq + 1);
+		lie_transient(c, FW_HW_HDR, &h->host_check_seq, 8, h->host_check_seq + far);
 		break;
 	case 4:
-		lie_transient(c, FW_HW_HDR, &h->host_proto, 4, h->host_proto ^ 1);
+		lie_transient(c, FW_HW_HDR, &h->host_proto, 4, IPUSWAP_NR_PROTOS + r % 8);
 		break;
 	case 5:
-		lie_transient(c, FW_HW_HDR, &h->host_agent, 4, h->host_agent ^ 1);
+		lie_transient(c, FW_HW_HDR, &h->host_agent, 4, IPUSWAP_NR_AGENTS + r % 8);
 		break;
 	case 6:
-		lie_transient(c, FW_HW_HDR, &h->host_fito_flags, 4, r % (IPUSWAP_FITO_ALL + 1));
+		lie_transient(c, FW_HW_HDR, &h->host_fito_flags, 4,
+			      (IPUSWAP_FITO_ALL + 1) << (r % 8) | h->host_fito_flags);
 		break;
 	default:
-		lie_transient(c, FW_HW_HDR, &h->host_attach_seq, 4, h->host_attach_seq + 1);
+		lie_transient(c, FW_HW_HDR, &h->host_attach_seq, 4,
+			      h->host_attach_seq + (1u << 30) + (uint32_t)(r % 1000));
 		break;
 	}
 }
