@@ -36,6 +36,10 @@ s32 ipuswap_task_proposed_cpu(s32 idx) __ksym;
 void ipuswap_task_stop(s32 idx, u64 runtime_ns) __ksym;
 s32 ipuswap_task_retract(s32 idx) __ksym;
 s32 ipuswap_task_update(s32 idx, struct task_struct *p) __ksym;
+/* Raw words and the host's queued bit, for ops.dump (0/false: no such slot or CPU) */
+u64 ipuswap_task_word(s32 idx) __ksym;
+bool ipuswap_task_offered(s32 idx) __ksym;
+u64 ipuswap_cell_word(s32 cpu) __ksym;
 
 /* The FITO baseline (kmod/ipuswap_fito.c). */
 s32 ipuswap_fito_enqueue(s32 idx, struct task_struct *p, s32 hint) __ksym;

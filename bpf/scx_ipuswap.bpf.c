@@ -753,6 +753,85 @@ void BPF_STRUCT_OPS(ipuswap_exit, struct scx_exit_info *ei)
 	UEI_RECORD(uei, ei);
 }
 
+/*
+ * Exit dumps (an ejection, or SysRq-D): what the window says, decoded, next
+ * to what the host knows. The words are read raw: a dump shows a forged or
+ * garbage word as it is.
+ */
+static const char *home_state_name(u64 w)
+{
+	switch (IPUSWAP_HOME_STATE(w)) {
+	case IPUSWAP_TASK_FREE:		return "FREE";
+	case IPUSWAP_TASK_HOST:		return "HOST";
+	case IPUSWAP_TASK_QUEUED:	return "QUEUED";
+	case IPUSWAP_TASK_PROPOSE:	return "PROPOSE";
+	case IPUSWAP_TASK_COMMIT:	return "COMMIT";
+	default:			return "?";
+	}
+}
+
+static const char *cell_state_name(u64 w)
+{
+	switch (IPUSWAP_CELL_STATE(w)) {
+	case IPUSWAP_CELL_EMPTY:	return "EMPTY";
+	case IPUSWAP_CELL_PROPOSE:	return "PROPOSE";
+	case IPUSWAP_CELL_COMMIT:	return "COMMIT";
+	case IPUSWAP_CELL_ABORT:	return "ABORT";
+	default:			return "?";
+	}
+}
+
+static const char *mode_name(void)
+{
+	switch (mode) {
+	case IPUSWAP_MODE_SWAP:		return "swap";
+	case IPUSWAP_MODE_ONHOST:	return "onhost";
+	case IPUSWAP_MODE_FITO:		return "fito";
+	default:			return "bpf";
+	}
+}
+
+void BPF_STRUCT_OPS(ipuswap_dump, struct scx_dump_ctx *dctx)
+{
+	scx_bpf_dump("ipuswap: mode=%s attached=%d fw_liveness=%llu fw_alive=%d",
+		     mode_name(), ipu_attached, ipuswap_fw_liveness(),
+		     ipuswap_fw_alive());
+}
+
+void BPF_STRUCT_OPS(ipuswap_dump_cpu, struct scx_dump_ctx *dctx, s32 cpu, bool idle)
+{
+	u64 w;
+
+	if (!swap_path() || !ipu_attached)
+		return;
+	w = ipuswap_cell_word(cpu);
+	scx_bpf_dump("ipuswap: cpu%d cell %s slot=%u ver=%u reason=%u (%#llx)%s",
+		     cpu, cell_state_name(w), IPUSWAP_CELL_IDX(w),
+		     IPUSWAP_CELL_VER(w), IPUSWAP_CELL_REASON(w), w,
+		     idle ? " idle" : "");
+}
+
+void BPF_STRUCT_OPS(ipuswap_dump_task, struct scx_dump_ctx *dctx, struct task_struct *p)
+{
+	struct task_ctx *tctx = task_ctx(p);
+	u64 w;
+
+	if (!tctx || tctx->idx < 0) {
+		scx_bpf_dump("ipuswap: no slot (served by the host alone)");
+		return;
+	}
+	if (!swap_path()) {
+		/* FITO: the firmware works from events, not the home word. */
+		scx_bpf_dump("ipuswap: fito slot=%d", tctx->idx);
+		return;
+	}
+	w = ipuswap_task_word(tctx->idx);
+	scx_bpf_dump("ipuswap: slot=%d home %s owner=%u loc=%u ver=%u (%#llx) host_offered=%d",
+		     tctx->idx, home_state_name(w), IPUSWAP_HOME_OWNER(w),
+		     IPUSWAP_HOME_LOC(w), IPUSWAP_HOME_VER(w), w,
+		     ipuswap_task_offered(tctx->idx));
+}
+
 SCX_OPS_DEFINE(ipuswap_ops,
 	       .select_cpu		= (void *)ipuswap_select_cpu,
 	       .enqueue			= (void *)ipuswap_enqueue,
@@ -770,5 +849,8 @@ SCX_OPS_DEFINE(ipuswap_ops,
 	       .enable			= (void *)ipuswap_enable,
 	       .init			= (void *)ipuswap_init,
 	       .exit			= (void *)ipuswap_exit,
+	       .dump			= (void *)ipuswap_dump,
+	       .dump_cpu		= (void *)ipuswap_dump_cpu,
+	       .dump_task		= (void *)ipuswap_dump_task,
 	       /* "ipuswap_<version>_g<hash>" (bpf/Makefile), like scx's */
 	       .name			= IPUSWAP_OPS_NAME);

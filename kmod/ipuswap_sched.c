@@ -607,6 +607,55 @@ __bpf_kfunc s32 ipuswap_task_update(s32 idx, struct task_struct *p)
 	return ret;
 }
 
+/**
+ * ipuswap_task_word - slot @idx's home word as the window holds it (dumps)
+ * @idx: slot
+ *
+ * Return: the word (not validated: a dump shows what is there), or 0 for a
+ * slot the context does not have.
+ */
+__bpf_kfunc u64 ipuswap_task_word(s32 idx)
+{
+	struct ipuswap_sched *s;
+	s32 ret;
+
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
+	return s ? ipuswap_load(ipuswap_host_home_at(&s->host, idx)) : 0;
+}
+
+/**
+ * ipuswap_task_offered - does the host hold slot @idx offered (queued bit)?
+ * @idx: slot
+ *
+ * Return: the host's own truth, which a forged home word cannot change.
+ */
+__bpf_kfunc bool ipuswap_task_offered(s32 idx)
+{
+	struct ipuswap_sched *s;
+	s32 ret;
+
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NO_CPU, 0, idx, &ret);
+	return s && test_bit(idx, s->slot_queued);
+}
+
+/**
+ * ipuswap_cell_word - @cpu's decision word as the window holds it (dumps)
+ * @cpu: CPU
+ *
+ * Return: the word (not validated), or 0 for a CPU the context does not have.
+ */
+__bpf_kfunc u64 ipuswap_cell_word(s32 cpu)
+{
+	struct ipuswap_sched *s;
+	s32 ret;
+
+	guard(rcu)();
+	s = ipuswap_ctx_get(IPUSWAP_NO_SLOT, cpu, 0, &ret);
+	return s ? ipuswap_load(ipuswap_host_cell_at(&s->host, cpu)) : 0;
+}
+
 __bpf_kfunc_end_defs();
 
 /* Probe: the counters outlive each attach, for debugfs. */

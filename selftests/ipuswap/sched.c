@@ -171,4 +171,50 @@ TEST_F_TIMEOUT(sched, tracepoints_follow_a_task, 300)
 	ASSERT_EQ(0, trace_clear());
 }
 
+/*
+ * SysRq-D makes sched_ext call ops.dump, dump_cpu and dump_task, as an
+ * ejection does; with dump length 0 the lines go to the sched_ext_dump
+ * tracepoint. They must show the swap state: mode and firmware, each CPU's
+ * cell, each runnable task's slot and home word.
+ */
+TEST_F_TIMEOUT(sched, dump_shows_swap_state, 300)
+{
+	const char *args[] = { "--stats", "0", NULL };
+	const char *head[] = { "ipuswap: mode=swap attached=1 fw_liveness=", NULL };
+	const char *cell[] = { "ipuswap: cpu0 cell ", NULL };
+	const char *task[] = { "ipuswap: slot=", " home ", "host_offered=", NULL };
+	pid_t spin[4];
+	int i, status;
+
+	ASSERT_EQ(0, trace_clear());
+	ASSERT_EQ(0, ipt_write(TRACEFS "/events/sched_ext/sched_ext_dump/enable", "1"));
+	self->running = true;
+	ASSERT_TRUE(ipt_sched_attach(&self->loader, NULL, args));
+	/* More runners than CPUs, so some are runnable and get dumped. */
+	for (i = 0; i < 4; i++) {
+		spin[i] = fork();
+		ASSERT_LE(0, spin[i]);
+		if (!spin[i]) {
+			double end = ipt_now() + 4;
+
+			while (ipt_now() < end)
+				;
+			_exit(0);
+		}
+	}
+	usleep(500 * 1000);
+	ASSERT_EQ(0, ipt_write("/proc/sysrq-trigger", "D"));
+	for (i = 0; i < 4; i++)
+		ASSERT_EQ(spin[i], waitpid(spin[i], &status, 0));
+	ASSERT_TRUE(ipt_sched_detach(&self->loader, &status));
+	self->running = false;
+	ASSERT_EQ(0, ipt_write(TRACEFS "/events/sched_ext/sched_ext_dump/enable", "0"));
+	TH_LOG("dump: %d header, %d cpu0 cell, %d task lines", trace_lines(head),
+	       trace_lines(cell), trace_lines(task));
+	ASSERT_EQ(1, trace_lines(head));
+	ASSERT_EQ(1, trace_lines(cell));
+	ASSERT_LT(0, trace_lines(task));
+	ASSERT_EQ(0, trace_clear());
+}
+
 TEST_HARNESS_MAIN
