@@ -805,7 +805,7 @@ void BPF_STRUCT_OPS(ipuswap_dump_cpu, struct scx_dump_ctx *dctx, s32 cpu, bool i
 	if (!swap_path() || !ipu_attached)
 		return;
 	w = ipuswap_cell_word(cpu);
-	scx_bpf_dump("ipuswap: cpu%d cell %s slot=%u ver=%u reason=%u (%#llx)%s",
+	scx_bpf_dump("ipuswap: cpu%d cell %s slot=%u ver=%u reason=%u (0x%llx)%s",
 		     cpu, cell_state_name(w), IPUSWAP_CELL_IDX(w),
 		     IPUSWAP_CELL_VER(w), IPUSWAP_CELL_REASON(w), w,
 		     idle ? " idle" : "");
@@ -826,7 +826,7 @@ void BPF_STRUCT_OPS(ipuswap_dump_task, struct scx_dump_ctx *dctx, struct task_st
 		return;
 	}
 	w = ipuswap_task_word(tctx->idx);
-	scx_bpf_dump("ipuswap: slot=%d home %s owner=%u loc=%u ver=%u (%#llx) host_offered=%d",
+	scx_bpf_dump("ipuswap: slot=%d home %s owner=%u loc=%u ver=%u (0x%llx) host_offered=%d",
 		     tctx->idx, home_state_name(w), IPUSWAP_HOME_OWNER(w),
 		     IPUSWAP_HOME_LOC(w), IPUSWAP_HOME_VER(w), w,
 		     ipuswap_task_offered(tctx->idx));
