@@ -88,10 +88,17 @@ static void swap_calls(struct task_struct *me, s32 good, s32 unused)
 		BAD_VOID(ipuswap_task_stop(idx, ~0ULL));
 		BAD(ipuswap_task_retract(idx));
 		BAD(ipuswap_task_update(idx, me));
+		/* The dump's readers: 0 / false for a slot the host has not. */
+		res.nr_bad++;
+		expect(ipuswap_task_word(idx) != 0, 0, __LINE__);
+		res.nr_bad++;
+		expect(ipuswap_task_offered(idx), 0, __LINE__);
 	}
 	bpf_for(i, 0, NR_BAD_CPU) {
 		cpu = cpus[i];
 		BAD(ipuswap_cell_peek(cpu));
+		res.nr_bad++;
+		expect(ipuswap_cell_word(cpu) != 0, 0, __LINE__);
 		BAD(ipuswap_task_take(cpu, good, true));
 		BAD(ipuswap_task_self_serve(good, cpu, true));
 		BAD(ipuswap_task_take(cpu, -9, true));
