@@ -19,6 +19,7 @@ usage: make [TARGET] [O=BUILD_DIR] [V=1]
   make bench-proto  native protocol benchmark (the twin), CSV in Documentation/
   make bench        all modes side by side in the VM -> Documentation/benchmarks/
   make bench-quick  the reduced matrix (one latency, one repetition)
+  make soak         DURATION=1h of workloads under firmware faults (scripts/soak)
   make docs         render Documentation/*.dot pictures
   make install      module, scx_ipuswap, ipuswap-fw, systemd units and their
                     /etc defaults (DESTDIR=, PREFIX=/usr/local); make uninstall
@@ -46,7 +47,7 @@ KMOD_SRCS := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild Kbuild
 
 .PHONY: all deps kernel module bpf fw fw-arm64 selftests check check-full check-debug check-host \
 	check-vm demo checkpatch clean help model twin-check fuzz bench-proto docs \
-	install uninstall dkms-src \
+	install uninstall dkms-src soak \
 	bench bench-quick
 
 all: kernel module bpf fw selftests
@@ -103,6 +104,12 @@ fuzz:
 bench-proto: fw
 	$(Q)$(MAKE) -C ipu-firmware O=$(O)/fw bench-proto \
 		CSV=$(CURDIR)/Documentation/benchmarks/proto.csv
+
+# make soak DURATION=1h: workloads under firmware faults (scripts/soak).
+soak:
+	$(Q)scripts/deps
+	$(Q)$(MAKE) all
+	$(Q)DURATION='$(DURATION)' scripts/soak $(O)
 
 bench:
 	$(Q)scripts/deps
