@@ -21,134 +21,16 @@
  */
 #define _GNU_SOURCE
 #include <sys/klog.h>
-#include <sys/resource.h>
 
 #include "kselftest_harness.h"
 #include "ipuswap_test.h"
+#include "ipt_load.h"
 
 #define LIE_SECS	18
 #define NR_WORKERS	32
 #define SCX_ENABLE_SEQ	"/sys/kernel/sched_ext/enable_seq"
 
 static const struct ipt_work work = { .spins = 15000, .sleep_us = 100 };
-
-struct load {
-	volatile int stop;
-	int nr_cpus;
-	int forked, reaped;	/* children that exited 0 */
-	int pongs;		/* ping-pong round trips */
-	int moves;		/* affinity and nice changes */
-	int ping[2], pong[2];
-	pid_t pinger, ponger;	/* tids, for the mover */
-	pthread_t threads[4];
-};
-
-/* @cpu alone, or every CPU with -1. */
-static void pin(const struct load *l, pid_t tid, int cpu)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	for (int c = 0; c < l->nr_cpus; c++)
-		if (cpu < 0 || c == cpu)
-			CPU_SET(c, &set);
-	sched_setaffinity(tid, sizeof(set), &set);
-}
-
-static void *forker(void *arg)
-{
-	struct load *l = arg;
-
-	while (!l->stop) {
-		pid_t pid = fork();
-		int status;
-
-		if (pid == 0)
-			_exit(0);
-		if (pid < 0)
-			continue;
-		__atomic_add_fetch(&l->forked, 1, __ATOMIC_RELAXED);
-		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status) && !WEXITSTATUS(status))
-			__atomic_add_fetch(&l->reaped, 1, __ATOMIC_RELAXED);
-	}
-	return NULL;
-}
-
-static void *pinger(void *arg)
-{
-	struct load *l = arg;
-	char c = 0;
-
-	l->pinger = gettid();
-	while (!l->stop) {
-		if (write(l->ping[1], &c, 1) != 1 || read(l->pong[0], &c, 1) != 1)
-			break;
-		__atomic_add_fetch(&l->pongs, 1, __ATOMIC_RELAXED);
-	}
-	c = 1;	/* tells the ponger to leave */
-	if (write(l->ping[1], &c, 1) != 1)
-		return NULL;
-	return NULL;
-}
-
-static void *ponger(void *arg)
-{
-	struct load *l = arg;
-	char c;
-
-	l->ponger = gettid();
-	while (read(l->ping[0], &c, 1) == 1 && !c)
-		if (write(l->pong[1], &c, 1) != 1)
-			break;
-	return NULL;
-}
-
-/* Affinity churn: each lie about a CPU meets tasks whose CPU set moves. */
-static void *mover(void *arg)
-{
-	struct load *l = arg;
-
-	for (int i = 0; !l->stop; i++) {
-		pid_t t = i & 1 ? l->pinger : l->ponger;
-
-		if (!t)
-			continue;
-		pin(l, t, i & 2 ? (i >> 2) % l->nr_cpus : -1);
-		setpriority(PRIO_PROCESS, t, i % 10);
-		__atomic_add_fetch(&l->moves, 2, __ATOMIC_RELAXED);
-		usleep(200);
-	}
-	pin(l, l->pinger, -1);
-	pin(l, l->ponger, -1);
-	return NULL;
-}
-
-static int load_start(struct load *l)
-{
-	void *(*fn[4])(void *) = { forker, ponger, pinger, mover };
-
-	l->nr_cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (l->nr_cpus < 1 || pipe(l->ping) || pipe(l->pong))
-		return -1;
-	for (int i = 0; i < 4; i++)
-		if (pthread_create(&l->threads[i], NULL, fn[i], l))
-			return -1;
-	return 0;
-}
-
-/* Stop the load; false if a thread did not finish within 60 s. */
-static bool load_stop(struct load *l)
-{
-	struct timespec until;
-	bool ok = true;
-
-	l->stop = 1;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += 60;
-	for (int i = 0; i < 4; i++)
-		ok &= !pthread_timedjoin_np(l->threads[i], NULL, &until);
-	return ok;
-}
 
 /*
  * What this kernel prints when something went wrong: the splats
@@ -190,7 +72,7 @@ static void bad_counts(int counts[NR_BAD_LINES])
 FIXTURE(hostile) {
 	struct ipt_loader loader;
 	bool running;
-	struct load load;
+	struct ipt_load load;
 	int bad[NR_BAD_LINES];
 	long long enable_seq;
 };
@@ -274,7 +156,7 @@ TEST_F_TIMEOUT(hostile, load_survives_lies, 600)
 	char state[64];
 	bool clean;
 
-	ASSERT_EQ(0, load_start(&self->load));
+	ASSERT_EQ(0, ipt_load_start(&self->load, -1));
 	while (ipt_now() < end) {
 		n = ipt_storm(&work, 1, NR_WORKERS, 2);
 		ASSERT_GE(n, 0) TH_LOG("round %d: a thread or process did not start", rounds);
@@ -284,7 +166,7 @@ TEST_F_TIMEOUT(hostile, load_survives_lies, 600)
 		ipt_scx_state(state, sizeof(state));
 		ASSERT_STREQ("enabled", state) TH_LOG("ejected after %d rounds", rounds);
 	}
-	ASSERT_TRUE(load_stop(&self->load)) TH_LOG("a load thread never finished");
+	ASSERT_TRUE(ipt_load_stop(&self->load)) TH_LOG("a load thread never finished");
 
 	lies = seen(variant) - seen0;
 	thr = throttled() - thr0;
