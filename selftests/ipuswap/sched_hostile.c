@@ -41,7 +41,8 @@ static const char *const bad_lines[] = {
 	"WARNING:", "BUG:", "Oops", "lockdep", "possible recursive locking",
 	"suspicious RCU usage", "soft lockup", "hard LOCKUP", "runnable task stall",
 	"hung_task", "self-detected stall", "rcu: INFO",
-	"sched_ext: BPF scheduler \"ipuswap\" disabled (",
+	/* ops.name is "ipuswap_<version>_g<hash>"; ours is the only one here */
+	"\" disabled (",
 	"disabled (unregistered from user space)",
 };
 
