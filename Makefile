@@ -35,7 +35,8 @@ override O := $(abspath $(O))
 KCONFIG ?=
 export IPUSWAP_KCONFIG := $(KCONFIG)
 # Deferred (=): the kernel package may not be installed until deps ran.
-KDIR = $(shell $(CURDIR)/scripts/kernel-build --print-dir)
+# make 4.3's $(shell) does not see exported variables: pass KCONFIG itself.
+KDIR = $(shell IPUSWAP_KCONFIG='$(KCONFIG)' $(CURDIR)/scripts/kernel-build --print-dir)
 
 # Quiet output (V=1 shows the commands): scripts/quiet.mk.
 include scripts/quiet.mk
