@@ -269,13 +269,34 @@ static inline int ipt_dmesg_count(const char *needle)
 	return count;
 }
 
+/* A background load: short tasks of *shape one after another until stop. */
+struct ipt_trickle {
+	const struct ipt_work *shape;
+	volatile int stop;
+};
+
+static inline void *ipt_trickle(void *arg)
+{
+	struct ipt_trickle *tr = arg;
+
+	while (!tr->stop) {
+		struct ipt_work w = *tr->shape;
+		pthread_t t;
+
+		if (!pthread_create(&t, NULL, ipt_short_task, &w))
+			pthread_join(t, NULL);
+	}
+	return NULL;
+}
+
 /* The scheduler loader as a child; its stdout is readable from fd. */
 struct ipt_loader {
 	pid_t pid;
 	int fd;
 };
 
-static inline int ipt_loader_start(struct ipt_loader *l, const char *const extra[])
+/* Fork and exec the loader; its stdout (and stderr, if @merge) is readable from l->fd. */
+static inline int ipt_loader_spawn(struct ipt_loader *l, const char *const extra[], bool merge)
 {
 	char path[512];
 	const char *argv[16] = { NULL };
@@ -297,6 +318,8 @@ static inline int ipt_loader_start(struct ipt_loader *l, const char *const extra
 		 */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		dup2(p[1], 1);
+		if (merge)
+			dup2(p[1], 2);
 		close(p[0]);
 		close(p[1]);
 		execv(path, (char *const *)argv);
@@ -305,6 +328,11 @@ static inline int ipt_loader_start(struct ipt_loader *l, const char *const extra
 	close(p[1]);
 	l->fd = p[0];
 	return 0;
+}
+
+static inline int ipt_loader_start(struct ipt_loader *l, const char *const extra[])
+{
+	return ipt_loader_spawn(l, extra, false);
 }
 
 /* Wait up to secs for a line containing needle; copies output to stderr. */

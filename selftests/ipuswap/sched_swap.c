@@ -198,19 +198,7 @@ TEST_F_TIMEOUT(swap, monitor_shows_running_instance, 120)
 	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-static volatile int load_stop;
-
-static void *background_load(void *arg)
-{
-	while (!load_stop) {
-		struct ipt_work w = work;
-		pthread_t t;
-
-		if (!pthread_create(&t, NULL, ipt_short_task, &w))
-			pthread_join(t, NULL);
-	}
-	return NULL;
-}
+static struct ipt_trickle trickle = { .shape = &work };
 
 /* CPU 1 goes offline and comes back while tasks keep being scheduled. */
 TEST_F_TIMEOUT(swap, cpu_hotplug_under_load, 300)
@@ -222,16 +210,16 @@ TEST_F_TIMEOUT(swap, cpu_hotplug_under_load, 300)
 
 	if (access(cpu1, W_OK))
 		SKIP(return, "CPU 1 cannot be taken offline in this VM");
-	load_stop = 0;
+	trickle.stop = 0;
 	for (int i = 0; i < 4; i++)
-		ASSERT_EQ(0, pthread_create(&load[i], NULL, background_load, NULL));
+		ASSERT_EQ(0, pthread_create(&load[i], NULL, ipt_trickle, &trickle));
 	sleep(2);
 	ASSERT_EQ(0, ipt_write(cpu1, "0"));
 	done = storm(1);
 	sleep(2);
 	ASSERT_EQ(0, ipt_write(cpu1, "1"));
 	done += storm(1);
-	load_stop = 1;
+	trickle.stop = 1;
 	for (int i = 0; i < 4; i++)
 		pthread_join(load[i], NULL);
 	ASSERT_EQ(2 * (NR_WORKERS + 100), done);
@@ -266,9 +254,9 @@ TEST_F_TIMEOUT(swap, reattach_under_load, 900)
 	char state[64];
 	int status;
 
-	load_stop = 0;
+	trickle.stop = 0;
 	for (int i = 0; i < 4; i++)
-		ASSERT_EQ(0, pthread_create(&load[i], NULL, background_load, NULL));
+		ASSERT_EQ(0, pthread_create(&load[i], NULL, ipt_trickle, &trickle));
 	for (int round = 0; round < NR_REATTACH; round++) {
 		bool clean = ipt_sched_detach(&self->loader, &status);
 
@@ -281,7 +269,7 @@ TEST_F_TIMEOUT(swap, reattach_under_load, 900)
 		ASSERT_STREQ("enabled", state);
 		usleep(300 * 1000);
 	}
-	load_stop = 1;
+	trickle.stop = 1;
 	for (int i = 0; i < 4; i++)
 		pthread_join(load[i], NULL);
 }

@@ -7,7 +7,6 @@
  * is replaced, --monitor loads nothing and waits while no scheduler serves,
  * and every new flag's bad value is refused with status 2.
  */
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <jansson.h>
@@ -21,20 +20,7 @@
 #define REQ_META	"{\"req\":\"stats_meta\"}"
 
 static const struct ipt_work work = { .spins = 10000, .sleep_us = 100 };
-static volatile int load_stop;
-
-/* Short threads one after another until load_stop. */
-static void *load(void *arg)
-{
-	while (!load_stop) {
-		struct ipt_work w = work;
-		pthread_t t;
-
-		if (!pthread_create(&t, NULL, ipt_short_task, &w))
-			pthread_join(t, NULL);
-	}
-	return NULL;
-}
+static struct ipt_trickle trickle = { .shape = &work };
 
 static int sock_open(const char *path)
 {
@@ -106,40 +92,10 @@ static json_t *reply_resp(json_t *reply)
 	return json_object_get(json_object_get(reply, "args"), "resp");
 }
 
-/*
- * The loader with stdout and stderr on one pipe (ipt_loader_start: stdout
- * only), killed if the test process dies: built -O2, the 6.12 harness
- * skips the teardown after a failed ASSERT (its fork result is not volatile
- * across the longjmp), and a loader left attached would block every later
- * test and hold run-guest's pipe open until the VM's timeout.
- */
+/* The loader with stdout and stderr on one pipe (ipt_loader_start: stdout only). */
 static int start_merged(struct ipt_loader *l, const char *const extra[])
 {
-	char path[512];
-	const char *argv[16] = { NULL };
-	int p[2], i = 0;
-
-	ipt_path(path, sizeof(path), "bpf/scx_ipuswap");
-	argv[i++] = path;
-	while (extra && *extra && i < 15)
-		argv[i++] = *extra++;
-	if (pipe(p))
-		return -errno;
-	l->pid = fork();
-	if (l->pid < 0)
-		return -errno;
-	if (l->pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		dup2(p[1], 1);
-		dup2(p[1], 2);
-		close(p[0]);
-		close(p[1]);
-		execv(path, (char *const *)argv);
-		_exit(127);
-	}
-	close(p[1]);
-	l->fd = p[0];
-	return 0;
+	return ipt_loader_spawn(l, extra, true);
 }
 
 /* ipt_sched_attach() with start_merged(); the module is the fixture's. */
@@ -159,12 +115,12 @@ FIXTURE_SETUP(stats)
 	if (!ipt_module_loaded())
 		ASSERT_EQ(0, ipt_load_module(NULL));
 	self->running = self->other_running = false;
-	load_stop = 0;
+	trickle.stop = 0;
 }
 
 FIXTURE_TEARDOWN(stats)
 {
-	load_stop = 1;
+	trickle.stop = 1;
 	if (self->other_running)
 		ipt_loader_stop(&self->other, SIGKILL, 30);
 	if (self->running)
@@ -223,7 +179,7 @@ TEST_F_TIMEOUT(stats, socket_answers_while_loaded, 300)
 	ASSERT_TRUE(attach(&self->loader, args));
 	self->running = true;
 	for (int i = 0; i < 2; i++)
-		ASSERT_EQ(0, pthread_create(&loader_load[i], NULL, load, NULL));
+		ASSERT_EQ(0, pthread_create(&loader_load[i], NULL, ipt_trickle, &trickle));
 	usleep(500 * 1000);
 
 	meta = ask(SOCK_DFL, REQ_META);
@@ -246,7 +202,7 @@ TEST_F_TIMEOUT(stats, socket_answers_while_loaded, 300)
 	r2 = ask(SOCK_DFL, REQ_STATS);
 	ASSERT_NE(NULL, r2);
 	ASSERT_EQ(0, reply_errno(r2));
-	load_stop = 1;
+	trickle.stop = 1;
 	for (int i = 0; i < 2; i++)
 		pthread_join(loader_load[i], NULL);
 
